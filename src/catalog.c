@@ -1,0 +1,260 @@
+/*
+ * catalog.c — reading and writing query_perf_ml.model_store.
+ *
+ * Reads run as the calling role (the table is readable by PUBLIC).  Writes
+ * run as the table's owner — the extension owner — because roles that may
+ * train (EXECUTE on train_model granted by the owner) must not be able to
+ * write the table directly.  While the user id is switched, search_path is
+ * pinned to pg_catalog so nothing the caller defined can run with the
+ * owner's rights; both are restored at the end (and by transaction abort
+ * on ERROR).  Version numbers are assigned under a SHARE ROW EXCLUSIVE
+ * lock, which serializes writers but never blocks readers.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "qpm_pg.h"
+
+typedef struct CatalogSession
+{
+	MemoryContext caller_ctx;
+	int			guc_nest;
+	Oid			saved_userid;
+	int			saved_sec_context;
+	bool		switched;
+} CatalogSession;
+
+/* Owner of the model_store table (= the extension owner). */
+static Oid
+model_store_owner(void)
+{
+	Oid			nsp = get_namespace_oid(QPM_SCHEMA, false);
+	Oid			relid = get_relname_relid("model_store", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s.model_store does not exist", QPM_SCHEMA),
+				 errhint("Recreate the extension with DROP EXTENSION / CREATE EXTENSION query_perf_ml.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Connect SPI with a pinned search_path, optionally as the owner. */
+static void
+catalog_begin(CatalogSession *cs, bool as_owner)
+{
+	cs->caller_ctx = CurrentMemoryContext;
+	cs->switched = false;
+	if (as_owner)
+	{
+		Oid			owner = model_store_owner();
+
+		GetUserIdAndSecContext(&cs->saved_userid, &cs->saved_sec_context);
+		SetUserIdAndSecContext(owner, cs->saved_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		cs->switched = true;
+	}
+	cs->guc_nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Undo catalog_begin. */
+static void
+catalog_end(CatalogSession *cs)
+{
+	SPI_finish();
+	AtEOXact_GUC(true, cs->guc_nest);
+	if (cs->switched)
+		SetUserIdAndSecContext(cs->saved_userid, cs->saved_sec_context);
+}
+
+/* Run a read-only query with up to two text/int params; ERROR on failure. */
+static void
+run_query(const char *sql, int nargs, Oid *types, Datum *values,
+		  const char *nulls, bool read_only, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls,
+										   read_only, 0);
+
+	if (rc != expected)
+		elog(ERROR, "query_perf_ml catalog query failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+}
+
+/* Column value helpers for the first result row. */
+static Datum
+col(int row, int c, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, c, isnull);
+}
+
+/* Load the active version of a model name (NULL = the default model). */
+QpmStoredModel *
+qpm_catalog_load_active(const char *name)
+{
+	CatalogSession cs;
+	QpmStoredModel *sm;
+	MemoryContext spi_ctx;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	catalog_begin(&cs, false);
+	if (name != NULL)
+	{
+		values[0] = CStringGetTextDatum(name);
+		run_query("SELECT model_id, name, version, algorithm, model "
+				  "FROM query_perf_ml.model_store WHERE name = $1 AND is_active",
+				  1, types, values, NULL, true, SPI_OK_SELECT);
+		if (SPI_processed == 0)
+		{
+			run_query("SELECT 1 FROM query_perf_ml.model_store WHERE name = $1 LIMIT 1",
+					  1, types, values, NULL, true, SPI_OK_SELECT);
+			if (SPI_processed == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("model \"%s\" does not exist", name),
+						 errhint("SELECT name, version FROM query_perf_ml.models lists the models.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("model \"%s\" has no active version", name),
+					 errhint("Activate one with query_perf_ml.activate_model('%s').", name)));
+		}
+	}
+	else
+	{
+		run_query("SELECT model_id, name, version, algorithm, model "
+				  "FROM query_perf_ml.model_store WHERE is_active "
+				  "ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1",
+				  0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no active model"),
+					 errhint("Train one with SELECT * FROM query_perf_ml.train_model('default');")));
+	}
+
+	spi_ctx = MemoryContextSwitchTo(cs.caller_ctx);
+	sm = palloc0(sizeof(QpmStoredModel));
+	sm->model_id = DatumGetInt64(col(0, 1, &isnull));
+	sm->name = TextDatumGetCString(col(0, 2, &isnull));
+	sm->version = DatumGetInt32(col(0, 3, &isnull));
+	sm->algorithm = TextDatumGetCString(col(0, 4, &isnull));
+	sm->blob = DatumGetByteaPCopy(col(0, 5, &isnull));
+	MemoryContextSwitchTo(spi_ctx);
+	catalog_end(&cs);
+	return sm;
+}
+
+/* Insert a new model version as the owner; activate it if asked. */
+int64
+qpm_catalog_store(const QpmNewModel *nm, int32 *version)
+{
+	CatalogSession cs;
+	Oid			caller = GetUserId();
+	Oid			t1[1] = {TEXTOID};
+	Datum		v1[1];
+	Oid			ti[12] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, NAMEOID, TEXTOID,
+	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID};
+	Datum		vi[12];
+	char		ni[12];
+	Oid			ta[1] = {INT8OID};
+	Datum		va[1];
+	NameData	created_by;
+	int64		model_id;
+	bool		isnull;
+
+	namestrcpy(&created_by, GetUserNameFromId(caller, false));
+	catalog_begin(&cs, true);
+	run_query("LOCK TABLE query_perf_ml.model_store IN SHARE ROW EXCLUSIVE MODE",
+			  0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
+	v1[0] = CStringGetTextDatum(nm->name);
+	run_query("SELECT coalesce(max(version), 0) + 1 FROM query_perf_ml.model_store WHERE name = $1",
+			  1, t1, v1, NULL, false, SPI_OK_SELECT);
+	*version = DatumGetInt32(col(0, 1, &isnull));
+
+	memset(ni, ' ', sizeof(ni));
+	vi[0] = v1[0];
+	vi[1] = Int32GetDatum(*version);
+	vi[2] = CStringGetTextDatum(nm->algorithm);
+	vi[3] = CStringGetTextDatum(nm->feature_set);
+	vi[4] = NameGetDatum(&created_by);
+	if (nm->source)
+		vi[5] = CStringGetTextDatum(nm->source);
+	else
+		ni[5] = 'n';
+	vi[6] = Int64GetDatum(nm->n_train);
+	vi[7] = Int64GetDatum(nm->n_test);
+	vi[8] = JsonbPGetDatum(nm->metrics);
+	vi[9] = JsonbPGetDatum(nm->options);
+	vi[10] = PointerGetDatum(nm->blob);
+	run_query("INSERT INTO query_perf_ml.model_store "
+			  "(name, version, algorithm, feature_set, created_by, source, "
+			  " n_train, n_test, metrics, options, model) "
+			  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
+			  11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+	model_id = DatumGetInt64(col(0, 1, &isnull));
+
+	if (nm->activate)
+	{
+		va[0] = Int64GetDatum(model_id);
+		run_query("UPDATE query_perf_ml.model_store SET is_active = false "
+				  "WHERE is_active AND name = (SELECT name FROM query_perf_ml.model_store WHERE model_id = $1)",
+				  1, ta, va, NULL, false, SPI_OK_UPDATE);
+		run_query("UPDATE query_perf_ml.model_store "
+				  "SET is_active = true, activated_at = clock_timestamp() WHERE model_id = $1",
+				  1, ta, va, NULL, false, SPI_OK_UPDATE);
+	}
+	catalog_end(&cs);
+	return model_id;
+}
+
+/* Model counts and the default model's name, for status(). */
+void
+qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
+{
+	CatalogSession cs;
+	bool		isnull;
+	Datum		d;
+
+	catalog_begin(&cs, false);
+	run_query("SELECT count(*), count(*) FILTER (WHERE is_active), "
+			  "(SELECT name || ' v' || version FROM query_perf_ml.model_store WHERE is_active "
+			  " ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1) "
+			  "FROM query_perf_ml.model_store",
+			  0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	*n_models = DatumGetInt64(col(0, 1, &isnull));
+	*n_active = DatumGetInt64(col(0, 2, &isnull));
+	d = col(0, 3, &isnull);
+	*default_model = NULL;
+	if (!isnull)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cs.caller_ctx);
+
+		*default_model = TextDatumGetCString(d);
+		MemoryContextSwitchTo(old);
+	}
+	catalog_end(&cs);
+}

@@ -1,0 +1,254 @@
+/*
+ * trainer.c — split, fit, calibrate, evaluate.
+ *
+ * Interval calibration is cross-conformal: training statements are hashed
+ * into cv_folds groups by queryid; for each fold a model is fitted on the
+ * other folds (for ridge, by subtracting that fold's normal equations from
+ * the total: no refit from scratch) and the fold's residuals on the log
+ * scale are collected.  The interval offsets are the empirical
+ * (1-level)/2 and (1+level)/2 quantiles of those out-of-fold residuals,
+ * with the finite-sample correction of split conformal prediction.  Grouping
+ * by queryid makes the interval honest for statements the model has not
+ * seen, which is what held-out coverage measures.
+ *
+ * The transform is fitted once on all training rows (it never looks at the
+ * target, so reusing it across folds leaks nothing about residuals).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qpm_alloc.h"
+#include "ridge.h"
+#include "split.h"
+#include "trainer.h"
+
+#define QPM_MIN_CALIBRATION_RESIDUALS 10
+
+/* Defaults documented in the README's options table. */
+void
+qpm_train_options_default(QpmTrainOptions *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->algorithm = QPM_ALG_LINEAR;
+	opt->test_fraction = 0.2;
+	opt->seed = 42;
+	opt->lambda = 1.0;
+	opt->interval_level = 0.90;
+	opt->clip_lo_pct = 0.5;
+	opt->clip_hi_pct = 99.5;
+	opt->cv_folds = 5;
+}
+
+/* qsort comparator for doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Conformal quantile of sorted residuals: the k-th smallest with
+ * k = ceil((n + 1) * q) (upper side) or floor((n + 1) * q) (lower side),
+ * clamped to the sample.
+ */
+static double
+conformal_quantile(const double *sorted, size_t n, double q, int upper)
+{
+	double		pos = (double) (n + 1) * q;
+	long		k = upper ? (long) ceil(pos) : (long) floor(pos);
+
+	if (k < 1)
+		k = 1;
+	if (k > (long) n)
+		k = (long) n;
+	return sorted[k - 1];
+}
+
+/* Set the interval offsets from residuals (actual - predicted, log scale). */
+static void
+calibrate_interval(QpmInterval *iv, double *resid, size_t n, double level)
+{
+	qsort(resid, n, sizeof(double), cmp_double);
+	iv->level = level;
+	iv->resid_lo = conformal_quantile(resid, n, (1.0 - level) / 2.0, 0);
+	iv->resid_hi = conformal_quantile(resid, n, (1.0 + level) / 2.0, 1);
+	if (iv->resid_lo > 0)
+		iv->resid_lo = 0;
+	if (iv->resid_hi < 0)
+		iv->resid_hi = 0;
+}
+
+/* Check option ranges; the SQL layer validates too, this guards the core. */
+static int
+check_options(const QpmTrainOptions *opt, char *err, size_t errlen)
+{
+	if (!(opt->test_fraction >= 0 && opt->test_fraction <= 0.9))
+		snprintf(err, errlen, "test_fraction must be between 0 and 0.9");
+	else if (!(opt->lambda >= 0 && isfinite(opt->lambda)))
+		snprintf(err, errlen, "lambda must be a finite number >= 0");
+	else if (!(opt->interval_level > 0 && opt->interval_level < 1))
+		snprintf(err, errlen, "interval_level must be between 0 and 1 (exclusive)");
+	else if (opt->cv_folds < 2 || opt->cv_folds > 20)
+		snprintf(err, errlen, "cv_folds must be between 2 and 20");
+	else if (opt->algorithm != QPM_ALG_LINEAR)
+		snprintf(err, errlen, "algorithm %d is not supported by this trainer",
+				 (int) opt->algorithm);
+	else
+		return 0;
+	return -1;
+}
+
+/* Fit ridge on transformed rows T and calibrate its interval by CV. */
+static int
+fit_linear(QpmModel *m, const double *T, const double *y, const int *fold,
+		   size_t n, const QpmTrainOptions *opt, char *err, size_t errlen)
+{
+	int			p = m->transform.n_features;
+	int			k = opt->cv_folds;
+	QpmRidgeAcc *acc = qpm_alloc(sizeof(QpmRidgeAcc) * (size_t) (k + 2));
+	QpmRidgeAcc *total = &acc[k];
+	QpmRidgeAcc *rest = &acc[k + 1];
+	double		coef[QPM_RIDGE_MAX_DIM];
+	double	   *resid = qpm_alloc(sizeof(double) * (n > 0 ? n : 1));
+	size_t		n_resid = 0;
+	size_t		i;
+	int			f,
+				rc = -1;
+
+	for (f = 0; f < k + 1; f++)
+		qpm_ridge_acc_init(&acc[f], p);
+	for (i = 0; i < n; i++)
+	{
+		qpm_ridge_acc_add_row(&acc[fold[i]], T + i * (size_t) p, y[i]);
+		qpm_ridge_acc_add_row(total, T + i * (size_t) p, y[i]);
+	}
+	if (opt->check_interrupts)
+		opt->check_interrupts();
+	if (qpm_ridge_solve(total, opt->lambda, coef, err, errlen) != 0)
+		goto done;
+	m->linear.intercept = coef[0];
+	memcpy(m->linear.coef, coef + 1, sizeof(double) * (size_t) p);
+
+	/* Out-of-fold residuals for every fold that has rows on both sides. */
+	for (f = 0; f < k; f++)
+	{
+		QpmModel	fm = *m;
+
+		if (acc[f].n < 1 || total->n - acc[f].n < 2)
+			continue;
+		qpm_ridge_acc_sub(rest, total, &acc[f]);
+		if (qpm_ridge_solve(rest, opt->lambda, coef, err, errlen) != 0)
+			goto done;
+		fm.linear.intercept = coef[0];
+		memcpy(fm.linear.coef, coef + 1, sizeof(double) * (size_t) p);
+		for (i = 0; i < n; i++)
+			if (fold[i] == f)
+				resid[n_resid++] = y[i] - qpm_model_predict_transformed(&fm, T + i * (size_t) p);
+	}
+	/* Too few statements to cross-validate: fall back to in-sample residuals. */
+	if (n_resid < QPM_MIN_CALIBRATION_RESIDUALS)
+	{
+		n_resid = 0;
+		for (i = 0; i < n; i++)
+			resid[n_resid++] = y[i] - qpm_model_predict_transformed(m, T + i * (size_t) p);
+	}
+	calibrate_interval(&m->interval, resid, n_resid, opt->interval_level);
+	rc = 0;
+done:
+	qpm_free(resid);
+	qpm_free(acc);
+	return rc;
+}
+
+/* The whole pipeline; see the file banner. */
+int
+qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
+		  const QpmFeatureSet *fs, QpmTrainResult *res,
+		  char *err, size_t errlen)
+{
+	int			p = data->p;
+	size_t	   *train_rows = NULL;
+	double	   *T = NULL;
+	double	   *ty = NULL;
+	int		   *fold = NULL;
+	size_t		n_train = 0;
+	size_t		i;
+	QpmModel   *m = &res->model;
+	QpmMetricsAcc macc;
+	int			rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (check_options(opt, err, errlen) != 0)
+		return -1;
+	if (fs == NULL || fs->n_features != p)
+	{
+		snprintf(err, errlen, "feature set does not match the data (%d features)", p);
+		return -1;
+	}
+
+	train_rows = qpm_alloc(sizeof(size_t) * (data->n > 0 ? data->n : 1));
+	for (i = 0; i < data->n; i++)
+		if (!qpm_split_is_test(data->queryid[i], opt->seed, opt->test_fraction))
+			train_rows[n_train++] = i;
+	res->n_train = n_train;
+	res->n_test = data->n - n_train;
+	if (n_train < QPM_MIN_TRAIN_ROWS)
+	{
+		snprintf(err, errlen,
+				 "too few usable training rows: %zu (need at least %d; %zu rows usable in all, %zu held out)",
+				 n_train, QPM_MIN_TRAIN_ROWS, (size_t) data->n, res->n_test);
+		goto done;
+	}
+
+	memset(m, 0, sizeof(*m));
+	m->algorithm = opt->algorithm;
+	m->feature_set = fs;
+	if (qpm_transform_fit(&m->transform, data->X, p, train_rows, n_train,
+						  opt->clip_lo_pct, opt->clip_hi_pct,
+						  opt->algorithm == QPM_ALG_LINEAR, err, errlen) != 0)
+		goto done;
+	if (opt->check_interrupts)
+		opt->check_interrupts();
+
+	T = qpm_alloc(sizeof(double) * n_train * (size_t) p);
+	ty = qpm_alloc(sizeof(double) * n_train);
+	fold = qpm_alloc(sizeof(int) * n_train);
+	for (i = 0; i < n_train; i++)
+	{
+		size_t		r = train_rows[i];
+
+		qpm_transform_apply(&m->transform, data->X + r * (size_t) p, T + i * (size_t) p);
+		ty[i] = data->y[r];
+		fold[i] = qpm_split_fold(data->queryid[r], opt->seed, opt->cv_folds);
+	}
+
+	if (fit_linear(m, T, ty, fold, n_train, opt, err, errlen) != 0)
+		goto done;
+	if (opt->check_interrupts)
+		opt->check_interrupts();
+
+	qpm_metrics_init(&macc, res->n_test, opt->seed);
+	for (i = 0; i < data->n; i++)
+	{
+		QpmPrediction pr;
+
+		if (!qpm_split_is_test(data->queryid[i], opt->seed, opt->test_fraction))
+			continue;
+		qpm_model_predict(m, data->X + i * (size_t) p, &pr);
+		qpm_metrics_add(&macc, exp(data->y[i]), pr.predicted_ms, pr.lower_ms, pr.upper_ms);
+	}
+	qpm_metrics_finish(&macc, &res->test);
+	qpm_metrics_free(&macc);
+	rc = 0;
+done:
+	qpm_free(train_rows);
+	qpm_free(T);
+	qpm_free(ty);
+	qpm_free(fold);
+	return rc;
+}

@@ -1,0 +1,146 @@
+/*
+ * qpm_pg.h — the PostgreSQL glue of query_perf_ml: declarations shared by
+ * the SQL entry points (sql_*.c) and the subsystems they call (source
+ * reading, catalog, model cache, options).  Nothing in src/core includes
+ * this file.
+ */
+#ifndef QPM_PG_H
+#define QPM_PG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+#include "core/metrics.h"
+#include "core/model.h"
+#include "core/stmt_features.h"
+#include "core/trainer.h"
+
+#define QPM_LIBRARY_VERSION "1.0"
+#define QPM_SCHEMA "query_perf_ml"
+#define QPM_MAX_NAME_BYTES 63
+
+/* ---- query_perf_ml.c: settings ---- */
+extern int	qpm_source_batch_rows;
+
+/* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
+
+typedef struct QpmSource
+{
+	Oid			relid;
+	char	   *qualname;		/* quoted, schema-qualified */
+	char	   *display;		/* for messages */
+	bool		has_total_time; /* else mean_exec_time */
+	bool		has_query;
+	uint32		optional_mask;	/* bit i: optional column i present */
+} QpmSource;
+
+/* Per-row callback; row memory is valid only during the call. */
+typedef void (*QpmRowCallback) (const QpmStmtStats *row, void *arg);
+
+typedef enum QpmScanMode
+{
+	QPM_SCAN_ROWS,				/* every row of the source */
+	QPM_SCAN_BY_QUERYID,		/* counters summed per queryid */
+	QPM_SCAN_ONE_QUERYID		/* summed, for one queryid only */
+} QpmScanMode;
+
+/* Resolve a source (InvalidOid = pg_stat_statements) and check its columns. */
+void		qpm_source_open(Oid relid, QpmSource *src);
+/* Stream the source through cb in batches; returns rows read. */
+int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
+							QpmRowCallback cb, void *arg);
+/* Is pg_stat_statements installed and preloaded? (never errors) */
+bool		qpm_pgss_available(Oid *relid);
+
+/* ---- catalog.c: the model_store table ---- */
+
+typedef struct QpmStoredModel
+{
+	int64		model_id;
+	char	   *name;
+	int32		version;
+	char	   *algorithm;
+	bytea	   *blob;
+} QpmStoredModel;
+
+typedef struct QpmNewModel
+{
+	const char *name;
+	const char *algorithm;
+	const char *feature_set;
+	const char *source;
+	int64		n_train;
+	int64		n_test;
+	Jsonb	   *metrics;
+	Jsonb	   *options;
+	bytea	   *blob;
+	bool		activate;
+} QpmNewModel;
+
+/* Load the active version of name (NULL: most recently activated name). */
+QpmStoredModel *qpm_catalog_load_active(const char *name);
+/* Insert a new version; returns model_id, sets *version. */
+int64		qpm_catalog_store(const QpmNewModel *nm, int32 *version);
+/* Counts for status(); default model as "name v<version>" or NULL. */
+void		qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model);
+
+/* ---- model_cache.c: deserialized models per backend ---- */
+
+typedef struct QpmCachedModel
+{
+	int64		model_id;
+	int32		version;
+	char		name[QPM_MAX_NAME_BYTES + 1];
+	char		algorithm[32];
+	QpmModel	model;
+} QpmCachedModel;
+
+/*
+ * Active model for name (NULL = default).  The pointer stays valid until the
+ * next call of this function; copy what must outlive it.
+ */
+const QpmCachedModel *qpm_model_cache_get(const char *name);
+/* Same, with the name as a (possibly toasted) text datum: the hot path. */
+const QpmCachedModel *qpm_model_cache_get_text(text *name);
+void		qpm_model_cache_init(void);
+void		qpm_model_cache_stats(int *entries, int64 *hits, int64 *misses,
+								  int64 *invalidations);
+/* Deserialize a blob or ERROR (corrupted model). */
+void		qpm_model_from_blob(const bytea *blob, const char *what, QpmModel *out);
+
+/* ---- options.c: train_model's jsonb options ---- */
+
+typedef struct QpmTrainSettings
+{
+	QpmTrainOptions core;
+	double		min_calls;
+	bool		activate;
+	int64		max_rows;		/* 0 = from maintenance_work_mem */
+} QpmTrainSettings;
+
+void		qpm_parse_train_options(Jsonb *options, QpmTrainSettings *s);
+/* The effective settings as jsonb (stored with the model). */
+Jsonb	   *qpm_train_settings_to_jsonb(const QpmTrainSettings *s);
+
+/* ---- shared helpers (sql_common.c) ---- */
+
+/* Copy a text argument to a C string, checking it is a valid model name. */
+char	   *qpm_model_name_arg(text *t);
+/* Build a jsonb value from a C string holding JSON. */
+Jsonb	   *qpm_jsonb_from_cstring(const char *json);
+/* Append "key": number (null for non-finite) to a JSON object being built. */
+struct StringInfoData;
+void		qpm_json_number(struct StringInfoData *buf, const char *key, double v, bool first);
+/* Metrics as a jsonb object. */
+Jsonb	   *qpm_metrics_to_jsonb(const QpmMetrics *m, const QpmInterval *iv);
+/* Set up materialize-mode SRF output (works on PG 13-17). */
+struct Tuplestorestate;
+struct TupleDescData;
+void		qpm_srf_init(FunctionCallInfo fcinfo, struct Tuplestorestate **ts,
+						 struct TupleDescData **tupdesc);
+/* Datum for a double that may be NaN: NULL flag set instead. */
+Datum		qpm_float8_or_null(double v, bool *isnull);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * query_perf_ml.c — module entry: magic block, settings, subsystem init.
+ *
+ * The extension works without shared_preload_libraries: it needs no shared
+ * memory.  _PG_init only defines settings and registers the model cache's
+ * invalidation callback; everything else happens in the SQL functions.
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "qpm_pg.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+int			qpm_source_batch_rows = 10000;
+
+/* Define settings, then initialize each subsystem. */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.source_batch_rows",
+							"Rows fetched per batch when reading a source relation.",
+							"Range 100 to 1000000.  Larger batches cost more memory per fetch.",
+							&qpm_source_batch_rows,
+							10000, 100, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("query_perf_ml");
+#else
+	EmitWarningsOnPlaceholders("query_perf_ml");
+#endif
+
+	qpm_model_cache_init();
+}

@@ -1,0 +1,322 @@
+/*
+ * source_reader.c — streaming rows from a pg_stat_statements-style relation.
+ *
+ * A source is any table, view, materialized view or foreign table with the
+ * pg_stat_statements (PostgreSQL 15) columns we use.  Required: queryid,
+ * calls and total_exec_time (or mean_exec_time).  Optional columns that
+ * are absent read as NULL, i.e. missing values the model imputes.
+ *
+ * Rows are read through an SPI cursor in batches of
+ * query_perf_ml.source_batch_rows, so a source of any size is never
+ * materialized: per-batch memory is reset, and the callback decides what
+ * to keep.  The query runs as the calling user, so training and validation
+ * see exactly what the caller may read.  Every identifier in the generated
+ * query is quoted and every function and type schema-qualified.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "qpm_pg.h"
+
+/* Optional numeric columns, in the order of their QpmStmtStats fields. */
+static const char *const optional_columns[] = {
+	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+	"shared_blks_written", "local_blks_hit", "local_blks_read",
+	"temp_blks_read", "temp_blks_written", "wal_bytes", "plans",
+	"total_plan_time"
+};
+#define N_OPTIONAL lengthof(optional_columns)
+
+/* Where each optional column lands in a QpmStmtStats. */
+static double *
+optional_field(QpmStmtStats *s, int i)
+{
+	switch (i)
+	{
+		case 0: return &s->rows;
+		case 1: return &s->shared_blks_hit;
+		case 2: return &s->shared_blks_read;
+		case 3: return &s->shared_blks_dirtied;
+		case 4: return &s->shared_blks_written;
+		case 5: return &s->local_blks_hit;
+		case 6: return &s->local_blks_read;
+		case 7: return &s->temp_blks_read;
+		case 8: return &s->temp_blks_written;
+		case 9: return &s->wal_bytes;
+		case 10: return &s->plans;
+		default: return &s->total_plan_time;
+	}
+}
+
+/* Does the relation have a (non-dropped) column of this name? */
+static bool
+has_column(Oid relid, const char *name)
+{
+	return get_attnum(relid, name) != InvalidAttrNumber;
+}
+
+/* Is pg_stat_statements installed and preloaded?  Never raises an error. */
+bool
+qpm_pgss_available(Oid *relid)
+{
+	Oid			ext = get_extension_oid("pg_stat_statements", true);
+	const char *preload;
+	Oid			rel = InvalidOid;
+
+	if (relid)
+		*relid = InvalidOid;
+	if (!OidIsValid(ext))
+		return false;
+
+	/* The view lives in the extension's schema. */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		return false;
+	if (SPI_execute("SELECT e.extnamespace FROM pg_catalog.pg_extension e "
+					"WHERE e.extname OPERATOR(pg_catalog.=) 'pg_stat_statements'",
+					true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			rel = get_relname_relid("pg_stat_statements", DatumGetObjectId(d));
+	}
+	SPI_finish();
+	if (relid)
+		*relid = rel;
+
+	preload = GetConfigOption("shared_preload_libraries", true, false);
+	return OidIsValid(rel) && preload != NULL &&
+		strstr(preload, "pg_stat_statements") != NULL;
+}
+
+/* Resolve the default source, with the errors a DBA needs to fix setup. */
+static Oid
+default_source(void)
+{
+	Oid			relid;
+
+	if (!OidIsValid(get_extension_oid("pg_stat_statements", true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"pg_stat_statements\" is not installed"),
+				 errdetail("Without a source argument, query_perf_ml reads the pg_stat_statements view."),
+				 errhint("Run CREATE EXTENSION pg_stat_statements, or pass a source relation.")));
+	if (!qpm_pgss_available(&relid))
+	{
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("view \"pg_stat_statements\" not found in the schema of extension \"pg_stat_statements\"")));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_stat_statements must be loaded via \"shared_preload_libraries\""),
+				 errhint("Add pg_stat_statements to shared_preload_libraries in postgresql.conf and restart the server, or pass a source relation.")));
+	}
+	return relid;
+}
+
+/* ERROR for a source lacking a required column. */
+static void
+missing_column(const QpmSource *src, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("source relation %s has no column %s", src->display, what),
+			 errhint("A source needs the pg_stat_statements columns queryid, calls and total_exec_time (or mean_exec_time).")));
+}
+
+/* Resolve a source and check it has the columns we need. */
+void
+qpm_source_open(Oid relid, QpmSource *src)
+{
+	char	   *relname;
+	char		relkind;
+	int			i;
+
+	memset(src, 0, sizeof(*src));
+	if (!OidIsValid(relid))
+		relid = default_source();
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table or view", relname)));
+
+	src->relid = relid;
+	src->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   relname);
+	src->display = src->qualname;
+
+	if (!has_column(relid, "queryid"))
+		missing_column(src, "\"queryid\"");
+	if (!has_column(relid, "calls"))
+		missing_column(src, "\"calls\"");
+	src->has_total_time = has_column(relid, "total_exec_time");
+	if (!src->has_total_time && !has_column(relid, "mean_exec_time"))
+		missing_column(src, "\"total_exec_time\" or \"mean_exec_time\"");
+	src->has_query = has_column(relid, "query");
+	for (i = 0; i < (int) N_OPTIONAL; i++)
+		if (has_column(relid, optional_columns[i]))
+			src->optional_mask |= (uint32) 1 << i;
+}
+
+/*
+ * Build the SELECT for a scan.  Output columns, always in this order:
+ * queryid int8, calls, total time, mean time, query text, then the
+ * optional columns (float8 or NULL).
+ */
+static char *
+build_scan_query(const QpmSource *src, QpmScanMode mode)
+{
+	StringInfoData q;
+	bool		grouped = mode != QPM_SCAN_ROWS;
+	int			i;
+
+	initStringInfo(&q);
+	if (grouped)
+	{
+		appendStringInfoString(&q, "SELECT \"queryid\"::pg_catalog.int8, "
+							   "pg_catalog.sum(\"calls\"::pg_catalog.float8), ");
+		if (src->has_total_time)
+			appendStringInfoString(&q, "pg_catalog.sum(\"total_exec_time\"::pg_catalog.float8), ");
+		else
+			appendStringInfoString(&q, "pg_catalog.sum(\"mean_exec_time\"::pg_catalog.float8 "
+								   "OPERATOR(pg_catalog.*) \"calls\"::pg_catalog.float8), ");
+		appendStringInfoString(&q, "NULL::pg_catalog.float8, ");
+		appendStringInfoString(&q, src->has_query ?
+							   "pg_catalog.max(\"query\"::pg_catalog.text)" : "NULL::pg_catalog.text");
+		for (i = 0; i < (int) N_OPTIONAL; i++)
+		{
+			if (src->optional_mask & ((uint32) 1 << i))
+				appendStringInfo(&q, ", pg_catalog.sum(%s::pg_catalog.float8)",
+								 quote_identifier(optional_columns[i]));
+			else
+				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
+		}
+	}
+	else
+	{
+		appendStringInfoString(&q, "SELECT \"queryid\"::pg_catalog.int8, "
+							   "\"calls\"::pg_catalog.float8, ");
+		appendStringInfoString(&q, src->has_total_time ?
+							   "\"total_exec_time\"::pg_catalog.float8, NULL::pg_catalog.float8, " :
+							   "NULL::pg_catalog.float8, \"mean_exec_time\"::pg_catalog.float8, ");
+		appendStringInfoString(&q, src->has_query ?
+							   "\"query\"::pg_catalog.text" : "NULL::pg_catalog.text");
+		for (i = 0; i < (int) N_OPTIONAL; i++)
+		{
+			if (src->optional_mask & ((uint32) 1 << i))
+				appendStringInfo(&q, ", %s::pg_catalog.float8",
+								 quote_identifier(optional_columns[i]));
+			else
+				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
+		}
+	}
+	appendStringInfo(&q, " FROM %s WHERE \"queryid\" IS NOT NULL", src->qualname);
+	if (mode == QPM_SCAN_ONE_QUERYID)
+		appendStringInfoString(&q, " AND \"queryid\"::pg_catalog.int8 OPERATOR(pg_catalog.=) $1");
+	if (grouped)
+		appendStringInfoString(&q, " GROUP BY 1");
+	return q.data;
+}
+
+/* float8 column value, NAN when NULL. */
+static double
+get_float(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? NAN : DatumGetFloat8(d);
+}
+
+/* Stream the source through cb; see the file banner. */
+int64
+qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
+				QpmRowCallback cb, void *arg)
+{
+	MemoryContext caller_ctx = CurrentMemoryContext;
+	MemoryContext batch_ctx;
+	char	   *sql = build_scan_query(src, mode);
+	SPIPlanPtr	plan;
+	Portal		portal;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(queryid)};
+	int64		n_rows = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	batch_ctx = AllocSetContextCreate(caller_ctx, "query_perf_ml source batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	plan = SPI_prepare(sql, mode == QPM_SCAN_ONE_QUERYID ? 1 : 0, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for source query: %s",
+			 SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, values, NULL, true);
+
+	for (;;)
+	{
+		uint64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, qpm_source_batch_rows);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			QpmStmtStats s;
+			MemoryContext old;
+			bool		isnull;
+			Datum		d;
+			int			k;
+
+			old = MemoryContextSwitchTo(batch_ctx);
+			qpm_stmt_stats_init(&s);
+			s.queryid = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			s.calls = get_float(tup, desc, 2);
+			s.total_exec_time = get_float(tup, desc, 3);
+			s.mean_exec_time = get_float(tup, desc, 4);
+			d = SPI_getbinval(tup, desc, 5, &isnull);
+			if (!isnull)
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				s.query = VARDATA_ANY(t);
+				s.query_len = VARSIZE_ANY_EXHDR(t);
+			}
+			for (k = 0; k < (int) N_OPTIONAL; k++)
+				*optional_field(&s, k) = get_float(tup, desc, 6 + k);
+			MemoryContextSwitchTo(caller_ctx);
+			cb(&s, arg);
+			MemoryContextSwitchTo(old);
+			n_rows++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		MemoryContextReset(batch_ctx);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(batch_ctx);
+	pfree(sql);
+	return n_rows;
+}

@@ -1,0 +1,1 @@
+CREATE FUNCTION f(int) RETURNS int LANGUAGE plpgsql AS $body$ BEGIN RETURN (SELECT count(*) FROM a JOIN b USING (id) WHERE $$x$$ <> $q$y$q$); END $body$

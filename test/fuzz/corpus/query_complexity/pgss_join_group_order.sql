@@ -1,0 +1,1 @@
+SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at >= $1 GROUP BY o.id, c.name ORDER BY 2 DESC LIMIT $2

@@ -1,0 +1,1 @@
+SELECT été, joined, my_join, over_limit FROM "té" WHERE x = $tag$ unterminated JOIN

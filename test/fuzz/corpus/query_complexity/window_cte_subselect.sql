@@ -1,0 +1,1 @@
+WITH recent AS (SELECT DISTINCT customer_id FROM orders WHERE created_at > now() - $1::interval) SELECT c.id, rank() OVER (PARTITION BY c.region ORDER BY c.revenue DESC) FROM customers c JOIN recent USING (customer_id) WHERE c.id IN (SELECT id FROM vip EXCEPT SELECT id FROM banned)

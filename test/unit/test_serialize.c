@@ -1,0 +1,690 @@
+/*
+ * test_serialize.c — unit tests of the model blob (src/core/serialize.c).
+ *
+ * Round trips compare every field bitwise, since a blob must give back the
+ * exact model, -0.0 and subnormals included.  Corruption tests work on
+ * exact-size heap copies so a sanitizer build catches any read past the
+ * end.  The "crafted" cases patch a value and recompute the checksum, as an
+ * attacker (or a bug elsewhere) could: the value checks must still refuse.
+ * Offsets below mirror the layout documented in serialize.c's banner.
+ * Links with model.c and transform.c for the prediction round trip.
+ */
+#include <float.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <zlib.h>
+
+#include "serialize.h"
+#include "unit.h"
+
+/* Payload offsets for the linear model, from the start of the blob. */
+#define H					QPM_BLOB_HEADER_SIZE
+#define OFF_LEVEL			(H + 0)
+#define OFF_RESID_LO		(H + 8)
+#define OFF_RESID_HI		(H + 16)
+#define OFF_CLIP_LO_PCT		(H + 24)
+#define OFF_CLIP_HI_PCT		(H + 32)
+#define OFF_STANDARDIZE		(H + 40)
+#define OFF_FEATURE(j)		(H + 41 + 41 * (j))
+#define F_IMPUTE			0
+#define F_CLIP_LO			8
+#define F_CLIP_HI			16
+#define F_LOG1P				24
+#define F_CENTER			25
+#define F_SCALE				33
+#define OFF_INTERCEPT(n)	(H + 41 + 41 * (n))
+#define OFF_COEF(n, j)		(OFF_INTERCEPT(n) + 8 + 8 * (j))
+
+/* The feature set every test model uses. */
+static const QpmFeatureSet *
+stmt_fs(void)
+{
+	return qpm_feature_set_find(QPM_FS_STMT_STATS, QPM_FS_STMT_STATS_VERSION);
+}
+
+/* A linear model whose every field is distinct, so a swapped field shows. */
+static void
+make_model(QpmModel *m)
+{
+	const QpmFeatureSet *fs = stmt_fs();
+	int			n = fs->n_features;
+	int			j;
+
+	memset(m, 0, sizeof(*m));
+	m->algorithm = QPM_ALG_LINEAR;
+	m->feature_set = fs;
+	m->interval.level = 0.9;
+	m->interval.resid_lo = -0.7125;
+	m->interval.resid_hi = 1.3;
+	m->transform.n_features = n;
+	m->transform.clip_lo_pct = 0.5;
+	m->transform.clip_hi_pct = 99.5;
+	m->transform.standardize = 1;
+	for (j = 0; j < n; j++)
+	{
+		QpmFeatureTransform *f = &m->transform.f[j];
+
+		f->impute = j * 1.5 + 0.25;
+		f->clip_lo = -j - 0.125;
+		f->clip_hi = j * 1000.0 + 7.5;
+		f->log1p = (uint8_t) (j % 2);
+		f->center = j * 0.1 - 0.3;
+		f->scale = 1.0 + j * 0.37;
+		m->linear.coef[j] = (j - 6) * 0.0123456789;
+	}
+	m->linear.intercept = 2.5;
+}
+
+/* Awkward but legal values: signed zeros, subnormals, extremes. */
+static void
+make_extreme_model(QpmModel *m)
+{
+	make_model(m);
+	m->interval.level = DBL_MIN;
+	m->interval.resid_lo = -0.0;
+	m->interval.resid_hi = DBL_MAX;
+	m->transform.clip_lo_pct = 0.0;
+	m->transform.clip_hi_pct = 100.0;
+	m->transform.standardize = 0;
+	m->transform.f[0].center = -0.0;
+	m->transform.f[0].clip_lo = -DBL_MAX;
+	m->transform.f[0].clip_hi = DBL_MAX;
+	m->transform.f[1].scale = DBL_MIN / 4;	/* subnormal, still > 0 */
+	m->transform.f[2].clip_lo = 3.0;
+	m->transform.f[2].clip_hi = 3.0;
+	m->linear.coef[3] = -0.0;
+	m->linear.coef[4] = 4.9e-324;
+	m->linear.intercept = -DBL_MAX;
+}
+
+/* Bitwise, so -0.0 != 0.0 and subnormals must survive exactly. */
+static int
+same_double(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* Bitwise equality of every serialized field. */
+static int
+models_equal(const QpmModel *a, const QpmModel *b)
+{
+	int			n = a->transform.n_features;
+	int			j;
+
+	if (a->algorithm != b->algorithm || a->feature_set != b->feature_set ||
+		n != b->transform.n_features ||
+		!same_double(a->interval.level, b->interval.level) ||
+		!same_double(a->interval.resid_lo, b->interval.resid_lo) ||
+		!same_double(a->interval.resid_hi, b->interval.resid_hi) ||
+		!same_double(a->transform.clip_lo_pct, b->transform.clip_lo_pct) ||
+		!same_double(a->transform.clip_hi_pct, b->transform.clip_hi_pct) ||
+		a->transform.standardize != b->transform.standardize ||
+		!same_double(a->linear.intercept, b->linear.intercept))
+		return 0;
+	for (j = 0; j < n; j++)
+	{
+		const QpmFeatureTransform *fa = &a->transform.f[j];
+		const QpmFeatureTransform *fb = &b->transform.f[j];
+
+		if (!same_double(fa->impute, fb->impute) ||
+			!same_double(fa->clip_lo, fb->clip_lo) ||
+			!same_double(fa->clip_hi, fb->clip_hi) ||
+			fa->log1p != fb->log1p ||
+			!same_double(fa->center, fb->center) ||
+			!same_double(fa->scale, fb->scale) ||
+			!same_double(a->linear.coef[j], b->linear.coef[j]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Serialize m into a fresh exact-size buffer; *len gets its size. */
+static uint8_t *
+blob_of(const QpmModel *m, size_t *len)
+{
+	size_t		size = qpm_model_serialized_size(m);
+	uint8_t    *buf = malloc(size);
+
+	*len = qpm_model_serialize(m, buf, size);
+	return buf;
+}
+
+/* An exact-size heap copy of the first len bytes, for ASan to guard. */
+static uint8_t *
+copy_of(const uint8_t *buf, size_t len)
+{
+	uint8_t    *c = malloc(len ? len : 1);
+
+	memcpy(c, buf, len);
+	return c;
+}
+
+/* Little-endian stores for patching blobs, independent of serialize.c. */
+static void
+put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t) v;
+	p[1] = (uint8_t) (v >> 8);
+}
+
+/* Little-endian u32 store. */
+static void
+put_le32(uint8_t *p, uint32_t v)
+{
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+/* A double's bit pattern, little-endian. */
+static void
+put_f64(uint8_t *p, double v)
+{
+	uint64_t	bits;
+	int			i;
+
+	memcpy(&bits, &v, sizeof(bits));
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t) (bits >> (8 * i));
+}
+
+/* Make the header's length and checksum agree with the blob, as a forger would. */
+static void
+reseal(uint8_t *buf, size_t len)
+{
+	put_le32(buf + 16, (uint32_t) (len - H));
+	put_le32(buf + 20, (uint32_t) crc32(0L, buf + H, (uInt) (len - H)));
+}
+
+/* Deserialize and expect failure with err starting with want. */
+static int
+fails_with(const uint8_t *buf, size_t len, const char *want)
+{
+	QpmModel	m;
+	char		err[256] = "";
+	uint8_t    *c = buf ? copy_of(buf, len) : NULL;
+	int			rc = qpm_model_deserialize(c, len, &m, err, sizeof(err));
+	int			ok = rc == -1 && strncmp(err, want, strlen(want)) == 0;
+
+	if (!ok)
+		fprintf(stderr, "  expected \"%s...\", got rc %d \"%s\"\n", want, rc, err);
+	free(c);
+	return ok;
+}
+
+/* Patch one double of a fresh blob, reseal it and expect want. */
+static int
+crafted_f64_fails(size_t off, double v, const char *want)
+{
+	QpmModel	m;
+	size_t		len;
+	uint8_t    *buf;
+	int			ok;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	put_f64(buf + off, v);
+	reseal(buf, len);
+	ok = fails_with(buf, len, want);
+	free(buf);
+	return ok;
+}
+
+/* Patch one byte of a fresh blob, reseal it and expect want. */
+static int
+crafted_u8_fails(size_t off, uint8_t v, const char *want)
+{
+	QpmModel	m;
+	size_t		len;
+	uint8_t    *buf;
+	int			ok;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	buf[off] = v;
+	reseal(buf, len);
+	ok = fails_with(buf, len, want);
+	free(buf);
+	return ok;
+}
+
+/* Patch a header u16 (length and checksum left valid) and expect want. */
+static int
+header_u16_fails(size_t off, uint16_t v, const char *want)
+{
+	QpmModel	m;
+	size_t		len;
+	uint8_t    *buf;
+	int			ok;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	put_le16(buf + off, v);
+	ok = fails_with(buf, len, want);
+	free(buf);
+	return ok;
+}
+
+/* Size formula, header bytes and byte order match the documented layout. */
+static void
+test_size_and_layout(void)
+{
+	QpmModel	m;
+	int			n;
+	size_t		size;
+	size_t		len;
+	uint8_t    *buf;
+	static const uint8_t level_09[8] = {0xcd, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xec, 0x3f};
+
+	make_model(&m);
+	n = m.transform.n_features;
+	CHECK(n == QPM_STMT_N_FEATURES);
+	size = qpm_model_serialized_size(&m);
+	CHECK(size == (size_t) (H + 24 + 17 + 41 * n + 8 + 8 * n));
+	CHECK(size == (size_t) OFF_COEF(n, n));
+
+	buf = malloc(size + 16);
+	memset(buf, 0xAA, size + 16);
+	CHECK(qpm_model_serialize(&m, buf, size + 16) == size);
+	CHECK(buf[size] == 0xAA);	/* wrote nothing past its size */
+
+	/* header fields, little-endian */
+	CHECK(memcmp(buf, "QPMM", 4) == 0);
+	CHECK(buf[4] == QPM_BLOB_FORMAT_VERSION && buf[5] == 0);
+	CHECK(buf[6] == QPM_ALG_LINEAR && buf[7] == 0);
+	CHECK(buf[8] == QPM_FS_STMT_STATS && buf[9] == 0);
+	CHECK(buf[10] == QPM_FS_STMT_STATS_VERSION && buf[11] == 0);
+	CHECK(buf[12] == n && buf[13] == 0);
+	CHECK(buf[14] == 0 && buf[15] == 0);
+	CHECK((buf[16] | (buf[17] << 8) | (buf[18] << 16) | ((uint32_t) buf[19] << 24)) ==
+		  size - H);
+	CHECK((buf[20] | (buf[21] << 8) | (buf[22] << 16) | ((uint32_t) buf[23] << 24)) ==
+		  (uint32_t) crc32(0L, buf + H, (uInt) (size - H)));
+	for (int i = 24; i < 32; i++)
+		CHECK(buf[i] == 0);
+
+	/* doubles are IEEE-754 bit patterns, least significant byte first */
+	CHECK(memcmp(buf + OFF_LEVEL, level_09, 8) == 0);
+	CHECK(buf[OFF_STANDARDIZE] == 1);
+	CHECK(buf[OFF_FEATURE(1) + F_LOG1P] == 1);
+	CHECK(buf[OFF_FEATURE(2) + F_LOG1P] == 0);
+
+	/* too small a buffer, or none, writes nothing */
+	CHECK(qpm_model_serialize(&m, buf, size - 1) == 0);
+	CHECK(qpm_model_serialize(&m, buf, 0) == 0);
+	CHECK(qpm_model_serialize(&m, NULL, size) == 0);
+	free(buf);
+
+	/* exact-size buffer */
+	buf = blob_of(&m, &len);
+	CHECK(len == size);
+	free(buf);
+}
+
+/* Models serialize cannot encode give 0, never a malformed blob. */
+static void
+test_unencodable_models(void)
+{
+	QpmModel	m;
+	uint8_t		buf[4096];
+
+	CHECK(qpm_model_serialized_size(NULL) == 0);
+	CHECK(qpm_model_serialize(NULL, buf, sizeof(buf)) == 0);
+
+	make_model(&m);
+	m.feature_set = NULL;
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+
+	make_model(&m);
+	m.transform.n_features = 11;	/* disagrees with the feature set */
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+
+	make_model(&m);
+	m.algorithm = QPM_ALG_GRADIENT_BOOSTING;	/* no section yet */
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+}
+
+/* Every field comes back bitwise, and the encoding is canonical. */
+static void
+test_round_trip(void)
+{
+	QpmModel	m;
+	QpmModel	back;
+	char		err[256] = "";
+	size_t		len;
+	size_t		len2;
+	uint8_t    *buf;
+	uint8_t    *buf2;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	memset(&back, 0x5A, sizeof(back));
+	CHECK(qpm_model_deserialize(buf, len, &back, err, sizeof(err)) == 0);
+	CHECK(err[0] == '\0');
+	CHECK(models_equal(&m, &back));
+	CHECK(back.feature_set == stmt_fs());	/* the static table itself */
+
+	/* parameters past n_features are zeroed, not left as garbage */
+	CHECK(back.transform.f[QPM_MAX_FEATURES - 1].scale == 0.0);
+	CHECK(back.linear.coef[QPM_MAX_FEATURES - 1] == 0.0);
+
+	/* the encoding is canonical: re-serializing gives the same bytes */
+	buf2 = blob_of(&back, &len2);
+	CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+	free(buf);
+	free(buf2);
+
+	make_extreme_model(&m);
+	buf = blob_of(&m, &len);
+	CHECK(len > 0);
+	CHECK(qpm_model_deserialize(buf, len, &back, err, sizeof(err)) == 0);
+	CHECK(models_equal(&m, &back));
+	CHECK(signbit(back.interval.resid_lo) && back.interval.resid_lo == 0.0);
+	CHECK(signbit(back.linear.coef[3]));
+	CHECK(back.linear.coef[4] == 4.9e-324);
+	buf2 = blob_of(&back, &len2);
+	CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+	free(buf);
+	free(buf2);
+
+	/* out may be NULL (validation only); err may be NULL */
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	CHECK(qpm_model_deserialize(buf, len, NULL, NULL, 0) == 0);
+	free(buf);
+}
+
+/* What the blob is for: the loaded model predicts exactly what the original did. */
+static void
+test_predictions_survive(void)
+{
+	QpmModel	m;
+	QpmModel	back;
+	size_t		len;
+	uint8_t    *buf;
+	double		raw[QPM_MAX_FEATURES];
+	int			same = 1;
+	int			row;
+	int			j;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	CHECK(qpm_model_deserialize(buf, len, &back, NULL, 0) == 0);
+	for (row = 0; row < 50; row++)
+	{
+		QpmPrediction a;
+		QpmPrediction b;
+
+		for (j = 0; j < m.transform.n_features; j++)
+			raw[j] = (row % 7 == j % 7) ? NAN : (row * 37 + j * 11) % 2000 - 3.0;
+		qpm_model_predict(&m, raw, &a);
+		qpm_model_predict(&back, raw, &b);
+		if (!same_double(a.predicted_ms, b.predicted_ms) ||
+			!same_double(a.lower_ms, b.lower_ms) ||
+			!same_double(a.upper_ms, b.upper_ms))
+			same = 0;
+	}
+	CHECK(same);
+	free(buf);
+}
+
+/* A rejected blob must not leave a half-filled model behind. */
+static void
+test_failure_leaves_out_untouched(void)
+{
+	QpmModel	m;
+	QpmModel	out;
+	QpmModel	before;
+	char		err[256];
+	size_t		len;
+	uint8_t    *buf;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	put_f64(buf + OFF_COEF(m.transform.n_features, 11), NAN);	/* last value */
+	reseal(buf, len);
+	memset(&out, 0x33, sizeof(out));
+	memcpy(&before, &out, sizeof(out));
+	CHECK(qpm_model_deserialize(buf, len, &out, err, sizeof(err)) == -1);
+	CHECK(memcmp(&before, &out, sizeof(out)) == 0);
+	free(buf);
+}
+
+/* Every prefix of a valid blob is rejected, ASan watching each read. */
+static void
+test_truncation(void)
+{
+	QpmModel	m;
+	size_t		len;
+	size_t		cut;
+	uint8_t    *buf;
+	int			all_failed = 1;
+	int			short_msgs = 1;
+	int			length_msgs = 1;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	for (cut = 0; cut < len; cut++)
+	{
+		QpmModel	out;
+		char		err[256] = "";
+		uint8_t    *c = copy_of(buf, cut);
+
+		if (qpm_model_deserialize(c, cut, &out, err, sizeof(err)) != -1)
+			all_failed = 0;
+		if (cut < H && strncmp(err, "blob too short", 14) != 0)
+			short_msgs = 0;
+		if (cut >= H && strncmp(err, "payload length", 14) != 0)
+			length_msgs = 0;
+		free(c);
+	}
+	CHECK(all_failed);
+	CHECK(short_msgs);
+	CHECK(length_msgs);
+	CHECK(fails_with(buf, 12, "blob too short: 12 bytes, header needs 32"));
+	CHECK(fails_with(NULL, 0, "no blob"));
+	CHECK(fails_with(NULL, len, "no blob"));
+	free(buf);
+}
+
+/* Any single corrupted byte is caught, in the header or by the checksum. */
+static void
+test_byte_flips(void)
+{
+	static const uint8_t masks[] = {0x01, 0x10, 0x80, 0xff};
+	QpmModel	m;
+	size_t		len;
+	size_t		pos;
+	size_t		k;
+	uint8_t    *buf;
+	int			all_failed = 1;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	for (pos = 0; pos < len; pos++)
+	{
+		for (k = 0; k < sizeof(masks); k++)
+		{
+			QpmModel	out;
+			char		err[256] = "";
+
+			buf[pos] ^= masks[k];
+			if (qpm_model_deserialize(buf, len, &out, err, sizeof(err)) != -1 ||
+				err[0] == '\0')
+			{
+				all_failed = 0;
+				fprintf(stderr, "  flip 0x%02x at %zu accepted\n", masks[k], pos);
+			}
+			buf[pos] ^= masks[k];
+		}
+	}
+	CHECK(all_failed);
+
+	/* a payload flip is caught by the checksum */
+	buf[OFF_COEF(m.transform.n_features, 0)] ^= 1;
+	CHECK(fails_with(buf, len, "checksum mismatch"));
+	free(buf);
+}
+
+/* Each header field has its own refusal and message. */
+static void
+test_header_errors(void)
+{
+	QpmModel	m;
+	size_t		len;
+	uint8_t    *buf;
+
+	CHECK(header_u16_fails(4, QPM_BLOB_FORMAT_VERSION + 1,
+						   "unsupported format version 2"));
+	CHECK(header_u16_fails(4, 0xffff, "unsupported format version 65535"));
+	CHECK(header_u16_fails(4, 0, "invalid format version 0"));
+	CHECK(header_u16_fails(6, QPM_ALG_GRADIENT_BOOSTING, "unsupported algorithm 2"));
+	CHECK(header_u16_fails(6, QPM_ALG_RANDOM_FOREST, "unsupported algorithm 3"));
+	CHECK(header_u16_fails(6, 0, "unsupported algorithm 0"));
+	CHECK(header_u16_fails(6, 999, "unsupported algorithm 999"));
+	CHECK(header_u16_fails(8, 99, "unknown feature set 99 version 1"));
+	CHECK(header_u16_fails(10, 2, "unknown feature set 1 version 2"));
+	CHECK(header_u16_fails(12, QPM_STMT_N_FEATURES - 1,
+						   "feature count 11 does not match"));
+	CHECK(header_u16_fails(12, QPM_MAX_FEATURES + 1,
+						   "feature count 65 exceeds the maximum of 64"));
+	CHECK(header_u16_fails(14, 1, "nonzero reserved header field at byte 14"));
+	CHECK(crafted_u8_fails(27, 0x40, "nonzero reserved header field at byte 27"));
+	CHECK(crafted_u8_fails(31, 0x01, "nonzero reserved header field at byte 31"));
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	buf[0] = 'X';
+	CHECK(fails_with(buf, len, "bad magic"));
+	free(buf);
+}
+
+/* Lengths that disagree, even when checksummed, are refused. */
+static void
+test_length_errors(void)
+{
+	QpmModel	m;
+	size_t		len;
+	uint8_t    *buf;
+	uint8_t    *big;
+
+	make_model(&m);
+	buf = blob_of(&m, &len);
+	big = calloc(1, len + 8);
+	memcpy(big, buf, len);
+
+	/* trailing garbage the header does not announce */
+	CHECK(fails_with(big, len + 1, "payload length 637 does not match blob: 638"));
+
+	/* trailing garbage announced and checksummed: the parser still refuses */
+	reseal(big, len + 1);
+	CHECK(fails_with(big, len + 1, "payload has 1 trailing bytes"));
+	reseal(big, len + 8);
+	CHECK(fails_with(big, len + 8, "payload has 8 trailing bytes"));
+
+	/* a payload one byte short, consistently announced and checksummed */
+	memcpy(big, buf, len);
+	reseal(big, len - 1);
+	CHECK(fails_with(big, len - 1, "payload truncated"));
+
+	/* header only, announced as such */
+	reseal(big, H);
+	CHECK(fails_with(big, H, "payload truncated"));
+
+	/* a length field that would overflow a careless addition */
+	memcpy(big, buf, len);
+	put_le32(big + 16, 0xffffffffu);
+	CHECK(fails_with(big, len, "payload length 4294967295"));
+	free(big);
+	free(buf);
+}
+
+/* Out-of-range values behind a valid checksum are refused, field by field. */
+static void
+test_crafted_values(void)
+{
+	int			n = QPM_STMT_N_FEATURES;
+
+	/* interval */
+	CHECK(crafted_f64_fails(OFF_LEVEL, 1.5, "interval level 1.5 not in (0, 1)"));
+	CHECK(crafted_f64_fails(OFF_LEVEL, 1.0, "interval level 1 not in (0, 1)"));
+	CHECK(crafted_f64_fails(OFF_LEVEL, 0.0, "interval level 0 not in (0, 1)"));
+	CHECK(crafted_f64_fails(OFF_LEVEL, NAN, "interval level nan"));
+	CHECK(crafted_f64_fails(OFF_RESID_LO, 0.1, "interval residuals lo 0.1"));
+	CHECK(crafted_f64_fails(OFF_RESID_LO, -INFINITY, "interval residuals lo -inf"));
+	CHECK(crafted_f64_fails(OFF_RESID_HI, -0.1, "interval residuals"));
+	CHECK(crafted_f64_fails(OFF_RESID_HI, INFINITY, "interval residuals"));
+	CHECK(crafted_f64_fails(OFF_RESID_HI, NAN, "interval residuals"));
+
+	/* transform, global */
+	CHECK(crafted_f64_fails(OFF_CLIP_LO_PCT, -1.0, "clip percentiles lo -1"));
+	CHECK(crafted_f64_fails(OFF_CLIP_LO_PCT, 99.5, "clip percentiles lo 99.5, hi 99.5"));
+	CHECK(crafted_f64_fails(OFF_CLIP_HI_PCT, 100.5, "clip percentiles"));
+	CHECK(crafted_f64_fails(OFF_CLIP_HI_PCT, NAN, "clip percentiles"));
+	CHECK(crafted_u8_fails(OFF_STANDARDIZE, 2, "standardize flag 2 is not 0 or 1"));
+	CHECK(crafted_u8_fails(OFF_STANDARDIZE, 0xff, "standardize flag 255"));
+
+	/* transform, per feature */
+	CHECK(crafted_f64_fails(OFF_FEATURE(0) + F_IMPUTE, NAN, "feature 0: impute nan"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(4) + F_IMPUTE, INFINITY, "feature 4: impute inf"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(3) + F_CLIP_LO, 1e9, "feature 3: clip range"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(3) + F_CLIP_LO, -INFINITY, "feature 3: clip range"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(7) + F_CLIP_HI, NAN, "feature 7: clip range"));
+	CHECK(crafted_u8_fails(OFF_FEATURE(5) + F_LOG1P, 2, "feature 5: log1p flag 2 is not 0 or 1"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(6) + F_CENTER, INFINITY, "feature 6: center inf"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(2) + F_SCALE, 0.0, "feature 2: scale 0 is not"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(2) + F_SCALE, -0.0, "feature 2: scale -0 is not"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(2) + F_SCALE, -1.0, "feature 2: scale -1"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(n - 1) + F_SCALE, INFINITY, "feature 11: scale inf"));
+	CHECK(crafted_f64_fails(OFF_FEATURE(n - 1) + F_SCALE, NAN, "feature 11: scale nan"));
+
+	/* linear section */
+	CHECK(crafted_f64_fails(OFF_INTERCEPT(n), NAN, "intercept nan is not finite"));
+	CHECK(crafted_f64_fails(OFF_INTERCEPT(n), -INFINITY, "intercept -inf"));
+	CHECK(crafted_f64_fails(OFF_COEF(n, 3), NAN, "coefficient 3 is nan, not finite"));
+	CHECK(crafted_f64_fails(OFF_COEF(n, n - 1), INFINITY, "coefficient 11 is inf"));
+}
+
+/* err is written within errlen, or not at all. */
+static void
+test_error_buffer(void)
+{
+	uint8_t		junk[4] = {0};
+	char		err[8];
+	QpmModel	out;
+
+	/* a short err buffer is truncated and terminated, never overrun */
+	memset(err, 'Z', sizeof(err));
+	CHECK(qpm_model_deserialize(junk, sizeof(junk), &out, err, sizeof(err)) == -1);
+	CHECK(err[sizeof(err) - 1] == '\0');
+	CHECK(strcmp(err, "blob to") == 0);
+
+	/* errlen 0 writes nothing */
+	memset(err, 'Z', sizeof(err));
+	CHECK(qpm_model_deserialize(junk, sizeof(junk), &out, err, 0) == -1);
+	CHECK(err[0] == 'Z');
+	CHECK(qpm_model_deserialize(junk, sizeof(junk), &out, NULL, 100) == -1);
+}
+
+/* Each test is independent; unit_report sums them. */
+int
+main(void)
+{
+	RUN(test_size_and_layout);
+	RUN(test_unencodable_models);
+	RUN(test_round_trip);
+	RUN(test_predictions_survive);
+	RUN(test_failure_leaves_out_untouched);
+	RUN(test_truncation);
+	RUN(test_byte_flips);
+	RUN(test_header_errors);
+	RUN(test_length_errors);
+	RUN(test_crafted_values);
+	RUN(test_error_buffer);
+	return unit_report("test_serialize");
+}

@@ -1,0 +1,169 @@
+/*
+ * test_trainer.c — the training pipeline end to end on generated data.
+ */
+#include <stdlib.h>
+
+#include "split.h"
+#include "stmt_features.h"
+#include "trainer.h"
+#include "unit.h"
+
+static double
+unit_rand(uint64_t *s)
+{
+	return (double) (qpm_rand_next(s) >> 11) / 9007199254740992.0;
+}
+
+/* Standard normal by Box-Muller. */
+static double
+normal(uint64_t *s)
+{
+	double		u = unit_rand(s) + 1e-12,
+				v = unit_rand(s);
+
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/*
+ * 12-feature rows where ln(ms) is linear in the (already normal) first
+ * three features plus noise of sd sigma; other features are noise or 0.
+ */
+static void
+make_data(QpmDataset *d, int n_stmt, int rows_per_stmt, double sigma, uint64_t seed)
+{
+	uint64_t	s = seed;
+	int			q,
+				r,
+				j;
+
+	qpm_dataset_init(d, QPM_STMT_N_FEATURES, 1000000, seed);
+	for (q = 0; q < n_stmt; q++)
+	{
+		double		base[QPM_STMT_N_FEATURES];
+
+		for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+			base[j] = normal(&s);
+		base[6] = 0;			/* always-0 column, like local blocks */
+		for (r = 0; r < rows_per_stmt; r++)
+		{
+			double		x[QPM_STMT_N_FEATURES];
+			double		y;
+
+			memcpy(x, base, sizeof(x));
+			x[0] += 0.1 * normal(&s);
+			if (r % 7 == 3)
+				x[4] = NAN;		/* missing values get imputed */
+			y = 1.0 + 1.5 * x[0] - 0.7 * x[1] + 0.3 * x[2] + sigma * normal(&s);
+			qpm_dataset_add(d, x, y, ((int64_t) q * 1000003 + 17));
+		}
+	}
+}
+
+/* Noise-free: the model recovers the relation almost exactly. */
+static void
+test_recovers_relation(void)
+{
+	QpmDataset d;
+	QpmTrainOptions opt;
+	QpmTrainResult res;
+	char		err[256] = "";
+
+	make_data(&d, 400, 3, 0.0, 1);
+	qpm_train_options_default(&opt);
+	opt.lambda = 1e-6;
+	opt.clip_lo_pct = 0;
+	opt.clip_hi_pct = 100;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) == 0);
+	CHECK(res.n_train + res.n_test == 1200);
+	CHECK(res.n_test > 150 && res.n_test < 350);
+	CHECK(res.test.r2 > 0.999);
+	CHECK(res.test.median_q_error < 1.01);
+	CHECK(res.model.linear.coef[6] == 0.0);
+	qpm_dataset_free(&d);
+}
+
+/* With noise, held-out interval coverage sits near the nominal level. */
+static void
+test_interval_coverage(void)
+{
+	QpmDataset d;
+	QpmTrainOptions opt;
+	QpmTrainResult res;
+	char		err[256] = "";
+
+	make_data(&d, 3000, 1, 0.3, 2);
+	qpm_train_options_default(&opt);
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) == 0);
+	CHECK(res.test.interval_coverage > 0.86 && res.test.interval_coverage < 0.94);
+	CHECK(res.model.interval.resid_lo < -0.3 && res.model.interval.resid_hi > 0.3);
+	CHECK(res.test.r2 > 0.8);
+
+	opt.interval_level = 0.5;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) == 0);
+	CHECK(res.test.interval_coverage > 0.44 && res.test.interval_coverage < 0.56);
+	qpm_dataset_free(&d);
+}
+
+/* Same data and seed: the same model; another seed: another split. */
+static void
+test_deterministic(void)
+{
+	QpmDataset d;
+	QpmTrainOptions opt;
+	QpmTrainResult a,
+				b;
+	char		err[256] = "";
+
+	make_data(&d, 200, 2, 0.2, 3);
+	qpm_train_options_default(&opt);
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &a, err, sizeof(err)) == 0);
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &b, err, sizeof(err)) == 0);
+	CHECK(memcmp(&a.model.linear, &b.model.linear, sizeof(a.model.linear)) == 0);
+	opt.seed = 7;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &b, err, sizeof(err)) == 0);
+	CHECK(a.n_test != b.n_test || a.model.linear.intercept != b.model.linear.intercept);
+	qpm_dataset_free(&d);
+}
+
+/* Too few rows, no test part, bad options. */
+static void
+test_edges(void)
+{
+	QpmDataset d;
+	QpmTrainOptions opt;
+	QpmTrainResult res;
+	char		err[256] = "";
+
+	make_data(&d, 5, 1, 0.1, 4);
+	qpm_train_options_default(&opt);
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "too few") != NULL);
+	qpm_dataset_free(&d);
+
+	/* one statement, many rows: CV impossible, falls back to in-sample */
+	make_data(&d, 1, 50, 0.1, 5);
+	opt.test_fraction = 0;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) == 0);
+	CHECK(res.n_test == 0 && res.test.n == 0 && isnan(res.test.r2));
+	CHECK(isfinite(res.model.interval.resid_lo) && isfinite(res.model.interval.resid_hi));
+
+	opt.interval_level = 1.0;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) != 0);
+	opt.interval_level = 0.9;
+	opt.test_fraction = 0.95;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) != 0);
+	opt.test_fraction = 0.2;
+	opt.lambda = NAN;
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) != 0);
+	qpm_dataset_free(&d);
+}
+
+int
+main(void)
+{
+	RUN(test_recovers_relation);
+	RUN(test_interval_coverage);
+	RUN(test_deterministic);
+	RUN(test_edges);
+	return unit_report("test_trainer");
+}
