@@ -1,0 +1,37 @@
+# query_perf_ml — PGXS build.
+#   make && make install            build and install into the server of $(PG_CONFIG)
+#   make installcheck               pg_regress on a temporary instance (see REGRESS_OPTS)
+#   make unittest                   C unit tests of the ML core (no server)
+
+EXTENSION = query_perf_ml
+EXTVERSION = 1.0
+MODULE_big = query_perf_ml
+PGFILEDESC = "query_perf_ml - learn and predict statement execution times"
+
+CORE_OBJS = src/core/feature_set.o src/core/stmt_features.o src/core/query_complexity.o \
+	src/core/transform.o src/core/ridge.o src/core/model.o src/core/metrics.o \
+	src/core/dataset.o src/core/split.o src/core/trainer.o src/core/serialize.o
+GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o \
+	src/model_cache.o src/options.o src/sql_common.o src/sql_train.o \
+	src/sql_predict.o src/sql_admin.o
+OBJS = $(CORE_OBJS) $(GLUE_OBJS)
+
+DATA = query_perf_ml--1.0.sql
+
+REGRESS = setup features training prediction errors catalog permissions cache cleanup
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
+	--load-extension=pg_stat_statements
+ISOLATION = cache_invalidation
+ISOLATION_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check_iso
+
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK = -llapacke -lz -lm
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: unittest
+unittest:
+	$(MAKE) -C test/unit

@@ -1,0 +1,265 @@
+/*
+ * sql_admin.c — status(), feature_report(), feature_names() and the
+ * model_store trigger that invalidates every backend's model cache.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "core/transform.h"
+#include "qpm_pg.h"
+
+PG_FUNCTION_INFO_V1(qpm_status);
+PG_FUNCTION_INFO_V1(qpm_feature_report);
+PG_FUNCTION_INFO_V1(qpm_feature_names);
+PG_FUNCTION_INFO_V1(qpm_model_store_changed);
+
+/* Per-feature streaming statistics for feature_report. */
+typedef struct FeatureStats
+{
+	int64		n;
+	int64		missing;
+	int64		non_finite;
+	double		mean;
+	double		m2;
+	double		min;
+	double		max;
+} FeatureStats;
+
+typedef struct ReportScan
+{
+	FeatureStats f[QPM_STMT_N_FEATURES];
+	QpmDataset	sample;			/* finite values for percentiles */
+} ReportScan;
+
+/* Statement trigger on model_store: tell every backend's cache. */
+Datum
+qpm_model_store_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("model_store_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}
+
+/* Installed version of the extension (NULL if not found). */
+static char *
+extension_version(void)
+{
+	char	   *version = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension "
+					"WHERE extname OPERATOR(pg_catalog.=) 'query_perf_ml'", true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (v)
+			version = MemoryContextStrdup(caller, v);
+	}
+	SPI_finish();
+	return version;
+}
+
+/* Row count of pg_stat_statements, read as the caller. */
+static int64
+pgss_rows(Oid relid)
+{
+	int64		n = -1;
+	char	   *sql = psprintf("SELECT pg_catalog.count(*) FROM %s",
+							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+														  get_rel_name(relid)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(sql, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		n = isnull ? 0 : DatumGetInt64(d);
+	}
+	SPI_finish();
+	return n;
+}
+
+/* status(): one row describing the installation. */
+Datum
+qpm_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[11];
+	bool		nulls[11] = {0};
+	char	   *ext_version = extension_version();
+	Oid			pgss_relid;
+	bool		pgss_ok = qpm_pgss_available(&pgss_relid);
+	int64		n_models,
+				n_active;
+	char	   *default_model;
+	int			entries;
+	int64		hits,
+				misses,
+				invalidations;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	qpm_catalog_counts(&n_models, &n_active, &default_model);
+	qpm_model_cache_stats(&entries, &hits, &misses, &invalidations);
+
+	values[0] = ext_version ? CStringGetTextDatum(ext_version) : (Datum) 0;
+	nulls[0] = ext_version == NULL;
+	values[1] = CStringGetTextDatum(QPM_LIBRARY_VERSION);
+	values[2] = BoolGetDatum(pgss_ok);
+	if (pgss_ok)
+		values[3] = Int64GetDatum(pgss_rows(pgss_relid));
+	else
+		nulls[3] = true;
+	values[4] = Int64GetDatum(n_models);
+	values[5] = Int64GetDatum(n_active);
+	values[6] = default_model ? CStringGetTextDatum(default_model) : (Datum) 0;
+	nulls[6] = default_model == NULL;
+	values[7] = Int32GetDatum(entries);
+	values[8] = Int64GetDatum(hits);
+	values[9] = Int64GetDatum(misses);
+	values[10] = Int64GetDatum(invalidations);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* feature_report scan: count, Welford moments, min/max, sample. */
+static void
+report_row(const QpmStmtStats *row, void *arg)
+{
+	ReportScan *rs = (ReportScan *) arg;
+	double		x[QPM_STMT_N_FEATURES];
+	int			j;
+
+	if (qpm_stmt_features(row, x, NULL) != QPM_ROW_OK)
+		return;
+	for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+	{
+		FeatureStats *f = &rs->f[j];
+
+		f->n++;
+		if (isnan(x[j]))
+			f->missing++;
+		else if (!isfinite(x[j]))
+			f->non_finite++;
+		else
+		{
+			int64		k = f->n - f->missing - f->non_finite;
+			double		d = x[j] - f->mean;
+
+			f->mean += d / (double) k;
+			f->m2 += d * (x[j] - f->mean);
+			if (k == 1 || x[j] < f->min)
+				f->min = x[j];
+			if (k == 1 || x[j] > f->max)
+				f->max = x[j];
+		}
+	}
+	qpm_dataset_add(&rs->sample, x, 0.0, row->queryid);
+}
+
+/* qsort comparator for doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* feature_report(source): per feature n, missing, moments, percentiles. */
+Datum
+qpm_feature_report(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	QpmSource	src;
+	ReportScan *rs = palloc0(sizeof(ReportScan));
+	Tuplestorestate *ts;
+	TupleDesc	desc;
+	double	   *vals;
+	int			j;
+
+	qpm_source_open(relid, &src);
+	qpm_srf_init(fcinfo, &ts, &desc);
+	qpm_dataset_init(&rs->sample, QPM_STMT_N_FEATURES,
+					 (size_t) maintenance_work_mem * 1024 / qpm_dataset_row_bytes(QPM_STMT_N_FEATURES) / 2,
+					 42);
+	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, report_row, rs);
+	vals = palloc(sizeof(double) * (rs->sample.n > 0 ? rs->sample.n : 1));
+
+	for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+	{
+		FeatureStats *f = &rs->f[j];
+		int64		finite = f->n - f->missing - f->non_finite;
+		Datum		values[11];
+		bool		nulls[11] = {0};
+		size_t		m = 0,
+					i;
+
+		for (i = 0; i < rs->sample.n; i++)
+		{
+			double		v = rs->sample.X[i * QPM_STMT_N_FEATURES + j];
+
+			if (isfinite(v))
+				vals[m++] = v;
+		}
+		qsort(vals, m, sizeof(double), cmp_double);
+		values[0] = CStringGetTextDatum(qpm_feature_set_stmt_stats.names[j]);
+		values[1] = Int64GetDatum(f->n);
+		values[2] = Int64GetDatum(f->missing);
+		values[3] = Int64GetDatum(f->non_finite);
+		values[4] = qpm_float8_or_null(finite > 0 ? f->mean : NAN, &nulls[4]);
+		values[5] = qpm_float8_or_null(finite > 1 ? sqrt(f->m2 / (double) (finite - 1)) : NAN, &nulls[5]);
+		values[6] = qpm_float8_or_null(finite > 0 ? f->min : NAN, &nulls[6]);
+		values[7] = qpm_float8_or_null(qpm_percentile_sorted(vals, m, 1), &nulls[7]);
+		values[8] = qpm_float8_or_null(qpm_percentile_sorted(vals, m, 50), &nulls[8]);
+		values[9] = qpm_float8_or_null(qpm_percentile_sorted(vals, m, 99), &nulls[9]);
+		values[10] = qpm_float8_or_null(finite > 0 ? f->max : NAN, &nulls[10]);
+		tuplestore_putvalues(ts, desc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* feature_names(): the vector order predict() expects. */
+Datum
+qpm_feature_names(PG_FUNCTION_ARGS)
+{
+	const QpmFeatureSet *fs = &qpm_feature_set_stmt_stats;
+	Tuplestorestate *ts;
+	TupleDesc	desc;
+	int			j;
+
+	qpm_srf_init(fcinfo, &ts, &desc);
+	for (j = 0; j < fs->n_features; j++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		values[0] = Int32GetDatum(j + 1);
+		values[1] = CStringGetTextDatum(fs->names[j]);
+		values[2] = CStringGetTextDatum(fs->descriptions[j]);
+		tuplestore_putvalues(ts, desc, values, nulls);
+	}
+	return (Datum) 0;
+}

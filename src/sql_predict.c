@@ -1,0 +1,295 @@
+/*
+ * sql_predict.c — the prediction entry points.
+ *
+ * predict(model, float8[]) is the bulk path: after the first call of a
+ * statement it compares the model name with the cached one, checks the
+ * array and walks the model, with no allocation and no catalog access.
+ * The other functions read features from a source or from jsonb and return
+ * the interval too.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/tuplestore.h"
+
+#include "qpm_pg.h"
+
+PG_FUNCTION_INFO_V1(qpm_predict);
+PG_FUNCTION_INFO_V1(qpm_predict_queryid);
+PG_FUNCTION_INFO_V1(qpm_predict_features);
+PG_FUNCTION_INFO_V1(qpm_predict_all);
+
+/* One statement's summed row, captured by the scan callback. */
+typedef struct OneRow
+{
+	bool		found;
+	double		calls;
+	double		x[QPM_STMT_N_FEATURES];
+	QpmRowStatus status;
+} OneRow;
+
+/* Context of predict_all's scan. */
+typedef struct AllScan
+{
+	const QpmModel *model;
+	Tuplestorestate *ts;
+	TupleDesc	desc;
+} AllScan;
+
+/* ERROR for a non-finite feature value. */
+static void
+reject_non_finite(const char *what, int index)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("feature value %d (%s) is not finite", index + 1, what),
+			 errhint("Pass NULL for an unknown value; the model imputes it with the training mean.")));
+}
+
+/* Build the prediction composite. */
+static Datum
+prediction_datum(FunctionCallInfo fcinfo, bool has_queryid, int64 queryid,
+				 const QpmCachedModel *cm, const QpmPrediction *pr)
+{
+	TupleDesc	tupdesc;
+	Datum		values[7];
+	bool		nulls[7] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int64GetDatum(queryid);
+	nulls[0] = !has_queryid;
+	values[1] = Float8GetDatum(pr->predicted_ms);
+	values[2] = Float8GetDatum(pr->lower_ms);
+	values[3] = Float8GetDatum(pr->upper_ms);
+	values[4] = Float8GetDatum(cm->model.interval.level);
+	values[5] = Int64GetDatum(cm->model_id);
+	values[6] = CStringGetTextDatum(cm->name);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* predict(model text, features float8[]) -> ms */
+Datum
+qpm_predict(PG_FUNCTION_ARGS)
+{
+	const QpmCachedModel *cm = qpm_model_cache_get_text(PG_GETARG_TEXT_PP(0));
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	int			p = cm->model.transform.n_features;
+	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	double		x[QPM_MAX_FEATURES];
+	int			i;
+
+	if (ARR_NDIM(arr) > 1 || n != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("feature array must have %d elements, not %d", p, n),
+				 errhint("SELECT * FROM query_perf_ml.feature_names() lists them in order.")));
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		elog(ERROR, "feature array must be float8[]");
+	if (!ARR_HASNULL(arr))
+	{
+		const double *d = (const double *) ARR_DATA_PTR(arr);
+
+		for (i = 0; i < p; i++)
+		{
+			if (!isfinite(d[i]))
+				reject_non_finite(cm->model.feature_set->names[i], i);
+			x[i] = d[i];
+		}
+	}
+	else
+	{
+		Datum	   *elems;
+		bool	   *isnull;
+		int			ne;
+
+		deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &elems, &isnull, &ne);
+		for (i = 0; i < p; i++)
+		{
+			x[i] = isnull[i] ? NAN : DatumGetFloat8(elems[i]);
+			if (!isnull[i] && !isfinite(x[i]))
+				reject_non_finite(cm->model.feature_set->names[i], i);
+		}
+	}
+	PG_RETURN_FLOAT8(exp(qpm_model_predict_log(&cm->model, x)));
+}
+
+/* Scan callback: remember the (single, summed) row of the statement. */
+static void
+capture_row(const QpmStmtStats *row, void *arg)
+{
+	OneRow	   *one = (OneRow *) arg;
+
+	one->found = true;
+	one->calls = row->calls;
+	one->status = qpm_stmt_features(row, one->x, NULL);
+}
+
+/* predict_query_execution(queryid bigint, model text, source regclass) */
+Datum
+qpm_predict_queryid(PG_FUNCTION_ARGS)
+{
+	int64		queryid;
+	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
+	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
+	QpmCachedModel cm;
+	QpmSource	src;
+	OneRow		one;
+	QpmPrediction pr;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("queryid must not be NULL")));
+	queryid = PG_GETARG_INT64(0);
+	cm = *qpm_model_cache_get(name);
+	qpm_source_open(relid, &src);
+	memset(&one, 0, sizeof(one));
+	qpm_source_scan(&src, QPM_SCAN_ONE_QUERYID, queryid, capture_row, &one);
+	if (!one.found)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("statement with queryid " INT64_FORMAT " not found in %s",
+						queryid, src.display)));
+	if (one.status != QPM_ROW_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("statement with queryid " INT64_FORMAT " has no calls in %s",
+						queryid, src.display),
+				 errdetail("Features are per call; calls is NULL or not positive.")));
+	qpm_model_predict(&cm.model, one.x, &pr);
+	PG_RETURN_DATUM(prediction_datum(fcinfo, true, queryid, &cm, &pr));
+}
+
+/* predict_query_execution(features jsonb, model text): what-if prediction */
+Datum
+qpm_predict_features(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *features;
+	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
+	QpmCachedModel cm;
+	const QpmFeatureSet *fs;
+	double		x[QPM_MAX_FEATURES];
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	QpmPrediction pr;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("features must not be NULL"),
+				 errhint("Pass '{}' to predict with every feature imputed.")));
+	features = PG_GETARG_JSONB_P(0);
+	cm = *qpm_model_cache_get(name);
+	fs = cm.model.feature_set;
+	if (!JB_ROOT_IS_OBJECT(features) || JB_ROOT_IS_SCALAR(features))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features must be a jsonb object"),
+				 errhint("For example '{\"rows_per_call\": 10, \"shared_blks_hit_per_call\": 120}'.")));
+	for (i = 0; i < fs->n_features; i++)
+		x[i] = NAN;
+
+	it = JsonbIteratorInit(&features->root);
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		int			idx;
+
+		if (r != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		idx = qpm_feature_set_index(fs, key);
+		if (idx < 0)
+		{
+			StringInfoData names;
+
+			initStringInfo(&names);
+			for (i = 0; i < fs->n_features; i++)
+				appendStringInfo(&names, "%s%s", i ? ", " : "", fs->names[i]);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown feature \"%s\"", key),
+					 errdetail("Features of model \"%s\": %s.", cm.name, names.data)));
+		}
+		r = JsonbIteratorNext(&it, &v, true);
+		if (v.type == jbvNull)
+			x[idx] = NAN;
+		else if (v.type == jbvNumeric)
+		{
+			x[idx] = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+														NumericGetDatum(v.val.numeric)));
+			if (!isfinite(x[idx]))
+				reject_non_finite(key, idx);
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("feature \"%s\" must be a number or null", key)));
+	}
+	qpm_model_predict(&cm.model, x, &pr);
+	PG_RETURN_DATUM(prediction_datum(fcinfo, false, 0, &cm, &pr));
+}
+
+/* predict_all scan: one output row per statement. */
+static void
+emit_prediction(const QpmStmtStats *row, void *arg)
+{
+	AllScan    *as = (AllScan *) arg;
+	double		x[QPM_STMT_N_FEATURES];
+	double		actual;
+	QpmRowStatus st = qpm_stmt_features(row, x, &actual);
+	QpmPrediction pr;
+	Datum		values[9];
+	bool		nulls[9] = {0};
+
+	if (st == QPM_ROW_BAD_CALLS)
+		return;
+	qpm_model_predict(as->model, x, &pr);
+	values[0] = Int64GetDatum(row->queryid);
+	if (row->query)
+		values[1] = PointerGetDatum(cstring_to_text_with_len(row->query, (int) row->query_len));
+	else
+		nulls[1] = true;
+	values[2] = Int64GetDatum(row->calls < 9.2e18 ? (int64) llround(row->calls) : PG_INT64_MAX);
+	values[4] = Float8GetDatum(pr.predicted_ms);
+	values[5] = Float8GetDatum(pr.lower_ms);
+	values[6] = Float8GetDatum(pr.upper_ms);
+	if (st == QPM_ROW_OK)
+	{
+		values[3] = Float8GetDatum(actual);
+		values[7] = Float8GetDatum(qpm_q_error(actual, pr.predicted_ms));
+		values[8] = BoolGetDatum(actual < pr.lower_ms || actual > pr.upper_ms);
+	}
+	else
+		nulls[3] = nulls[7] = nulls[8] = true;
+	tuplestore_putvalues(as->ts, as->desc, values, nulls);
+}
+
+/* predict_all(model text, source regclass) */
+Datum
+qpm_predict_all(PG_FUNCTION_ARGS)
+{
+	char	   *name = PG_ARGISNULL(0) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
+	Oid			relid = PG_ARGISNULL(1) ? InvalidOid : PG_GETARG_OID(1);
+	QpmCachedModel cm = *qpm_model_cache_get(name);
+	QpmSource	src;
+	AllScan		as;
+
+	qpm_source_open(relid, &src);
+	qpm_srf_init(fcinfo, &as.ts, &as.desc);
+	as.model = &cm.model;
+	qpm_source_scan(&src, QPM_SCAN_BY_QUERYID, 0, emit_prediction, &as);
+	return (Datum) 0;
+}

@@ -1,0 +1,286 @@
+/*
+ * sql_train.c — train_model() and validate_model().
+ *
+ * train_model streams the source (as the caller), keeps the usable rows in
+ * a dataset bounded by maintenance_work_mem (a seeded reservoir sample
+ * beyond that, announced by a NOTICE), runs the core trainer in its own
+ * memory context, and stores the serialized model as a new version.  An
+ * ERROR at any point writes nothing: the catalog insert is the last step
+ * and shares the caller's transaction.
+ *
+ * validate_model streams the source through the active model and
+ * accumulates the same metrics over every usable row: the drift check.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "core/serialize.h"
+#include "qpm_pg.h"
+
+PG_FUNCTION_INFO_V1(qpm_train_model);
+PG_FUNCTION_INFO_V1(qpm_validate_model);
+
+/* What the training scan callback accumulates. */
+typedef struct TrainScan
+{
+	QpmDataset	data;
+	double		min_calls;
+	int64		n_read;
+	int64		bad_calls;
+	int64		bad_time;
+	int64		below_min_calls;
+} TrainScan;
+
+/* What the validation scan callback accumulates. */
+typedef struct ValidateScan
+{
+	const QpmModel *model;
+	QpmMetricsAcc acc;
+	int64		skipped;
+} ValidateScan;
+
+/* CHECK_FOR_INTERRUPTS as a function the core can call between stages. */
+static void
+check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Rows that fit in maintenance_work_mem, leaving room for the working copies. */
+static size_t
+rows_for_memory(int p)
+{
+	double		budget = (double) maintenance_work_mem * 1024.0;
+	double		per_row = (double) qpm_dataset_row_bytes(p) * 2.5 + 64;
+	double		rows = budget / per_row;
+
+	return rows < 1000 ? 1000 : (size_t) rows;
+}
+
+/* Training scan: features + target of each row, counting what is skipped. */
+static void
+train_row(const QpmStmtStats *row, void *arg)
+{
+	TrainScan  *ts = (TrainScan *) arg;
+	double		x[QPM_STMT_N_FEATURES];
+	double		target;
+	QpmRowStatus st = qpm_stmt_features(row, x, &target);
+
+	ts->n_read++;
+	if (st == QPM_ROW_BAD_CALLS)
+		ts->bad_calls++;
+	else if (st == QPM_ROW_BAD_TIME)
+		ts->bad_time++;
+	else if (row->calls < ts->min_calls)
+		ts->below_min_calls++;
+	else
+		qpm_dataset_add(&ts->data, x, log(target), row->queryid);
+}
+
+/* The ERROR for a source without enough usable rows. */
+static void
+too_few_rows(const QpmSource *src, const TrainScan *ts)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("too few usable rows in source %s: " UINT64_FORMAT " (at least %d needed)",
+					src->display, ts->data.seen, QPM_MIN_TRAIN_ROWS),
+			 errdetail("Read " INT64_FORMAT " rows: " INT64_FORMAT " with NULL or non-positive calls, "
+					   INT64_FORMAT " with NULL or non-positive execution time, "
+					   INT64_FORMAT " below min_calls.",
+					   ts->n_read, ts->bad_calls, ts->bad_time, ts->below_min_calls),
+			 errhint("Run a workload first, or lower the min_calls option.")));
+}
+
+/* train_model(name, algorithm, source, options) */
+Datum
+qpm_train_model(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *alg_name;
+	QpmAlgorithm alg;
+	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
+	QpmTrainSettings settings;
+	QpmSource	src;
+	TrainScan	ts;
+	QpmTrainResult *res;
+	QpmNewModel nm;
+	MemoryContext caller_ctx = CurrentMemoryContext;
+	MemoryContext train_ctx;
+	instr_time	start,
+				elapsed;
+	char		err[512];
+	size_t		blob_len;
+	bytea	   *blob;
+	int64		model_id;
+	int32		version;
+	TupleDesc	tupdesc;
+	Datum		values[13];
+	bool		nulls[13] = {0};
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("algorithm must not be NULL"),
+				 errhint("Available algorithms: linear.")));
+	name = qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
+	alg_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	alg = qpm_algorithm_from_name(alg_name);
+	if (alg == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\"", alg_name),
+				 errhint("Available algorithms: linear.")));
+	if (alg != QPM_ALG_LINEAR)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("algorithm \"%s\" is not available in this version", alg_name),
+				 errhint("Available algorithms: linear.")));
+	qpm_parse_train_options(PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), &settings);
+	settings.core.algorithm = alg;
+	settings.core.check_interrupts = check_interrupts;
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	INSTR_TIME_SET_CURRENT(start);
+	train_ctx = AllocSetContextCreate(caller_ctx, "query_perf_ml training",
+									  ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(train_ctx);
+
+	qpm_source_open(relid, &src);
+	memset(&ts, 0, sizeof(ts));
+	ts.min_calls = settings.min_calls;
+	qpm_dataset_init(&ts.data, QPM_STMT_N_FEATURES,
+					 settings.max_rows > 0 ? (size_t) settings.max_rows :
+					 rows_for_memory(QPM_STMT_N_FEATURES),
+					 settings.core.seed);
+	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, train_row, &ts);
+	if (ts.data.seen < QPM_MIN_TRAIN_ROWS)
+		too_few_rows(&src, &ts);
+	if (ts.data.seen > ts.data.n)
+		ereport(NOTICE,
+				(errmsg("training on a sample of %zu of " UINT64_FORMAT " usable rows",
+						ts.data.n, ts.data.seen),
+				 errdetail("maintenance_work_mem (%d kB) or the max_rows option bounds the rows held in memory.",
+						   maintenance_work_mem),
+				 errhint("Raise maintenance_work_mem or max_rows to train on more rows.")));
+
+	res = palloc(sizeof(QpmTrainResult));
+	if (qpm_train(&ts.data, &settings.core, &qpm_feature_set_stmt_stats, res,
+				  err, sizeof(err)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("training failed: %s", err),
+				 errhint("Held-out statements are chosen by queryid; a source with few distinct statements may need a smaller test_fraction.")));
+
+	blob_len = qpm_model_serialized_size(&res->model);
+	blob = palloc(VARHDRSZ + blob_len);
+	if (blob_len == 0 ||
+		qpm_model_serialize(&res->model, (uint8 *) VARDATA(blob), blob_len) != blob_len)
+		elog(ERROR, "could not serialize the trained model");
+	SET_VARSIZE(blob, VARHDRSZ + blob_len);
+
+	memset(&nm, 0, sizeof(nm));
+	nm.name = name;
+	nm.algorithm = alg_name;
+	nm.feature_set = psprintf("%s/%d", qpm_feature_set_stmt_stats.name,
+							  qpm_feature_set_stmt_stats.version);
+	nm.source = src.display;
+	nm.n_train = (int64) res->n_train;
+	nm.n_test = (int64) res->n_test;
+	nm.metrics = qpm_metrics_to_jsonb(&res->test, &res->model.interval);
+	nm.options = qpm_train_settings_to_jsonb(&settings);
+	nm.blob = blob;
+	nm.activate = settings.activate;
+	model_id = qpm_catalog_store(&nm, &version);
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+
+	MemoryContextSwitchTo(caller_ctx);
+	values[0] = Int64GetDatum(model_id);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = Int32GetDatum(version);
+	values[3] = CStringGetTextDatum(alg_name);
+	values[4] = Int64GetDatum((int64) res->n_train);
+	values[5] = Int64GetDatum((int64) res->n_test);
+	values[6] = qpm_float8_or_null(res->test.r2, &nulls[6]);
+	values[7] = qpm_float8_or_null(res->test.mae_ms, &nulls[7]);
+	values[8] = qpm_float8_or_null(res->test.rmse_ms, &nulls[8]);
+	values[9] = qpm_float8_or_null(res->test.median_q_error, &nulls[9]);
+	values[10] = qpm_float8_or_null(res->test.p90_q_error, &nulls[10]);
+	values[11] = qpm_float8_or_null(res->test.interval_coverage, &nulls[11]);
+	values[12] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
+	MemoryContextDelete(train_ctx);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* Validation scan: predict each usable row and account the error. */
+static void
+validate_row(const QpmStmtStats *row, void *arg)
+{
+	ValidateScan *vs = (ValidateScan *) arg;
+	double		x[QPM_STMT_N_FEATURES];
+	double		target;
+	QpmPrediction pr;
+
+	if (qpm_stmt_features(row, x, &target) != QPM_ROW_OK)
+	{
+		vs->skipped++;
+		return;
+	}
+	qpm_model_predict(vs->model, x, &pr);
+	qpm_metrics_add(&vs->acc, target, pr.predicted_ms, pr.lower_ms, pr.upper_ms);
+}
+
+/* validate_model(model, source) */
+Datum
+qpm_validate_model(PG_FUNCTION_ARGS)
+{
+	char	   *name = PG_ARGISNULL(0) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
+	Oid			relid = PG_ARGISNULL(1) ? InvalidOid : PG_GETARG_OID(1);
+	const QpmCachedModel *cm = qpm_model_cache_get(name);
+	QpmCachedModel model = *cm; /* the scan may invalidate the cache */
+	QpmSource	src;
+	ValidateScan vs;
+	QpmMetrics	m;
+	TupleDesc	tupdesc;
+	Datum		values[12];
+	bool		nulls[12] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	qpm_source_open(relid, &src);
+	memset(&vs, 0, sizeof(vs));
+	vs.model = &model.model;
+	qpm_metrics_init(&vs.acc, (size_t) maintenance_work_mem * 1024 / sizeof(double), 42);
+	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, validate_row, &vs);
+	qpm_metrics_finish(&vs.acc, &m);
+	qpm_metrics_free(&vs.acc);
+
+	values[0] = Int64GetDatum(model.model_id);
+	values[1] = CStringGetTextDatum(model.name);
+	values[2] = Int32GetDatum(model.version);
+	values[3] = CStringGetTextDatum(model.algorithm);
+	values[4] = Int64GetDatum((int64) m.n);
+	values[5] = Int64GetDatum(vs.skipped);
+	values[6] = qpm_float8_or_null(m.r2, &nulls[6]);
+	values[7] = qpm_float8_or_null(m.mae_ms, &nulls[7]);
+	values[8] = qpm_float8_or_null(m.rmse_ms, &nulls[8]);
+	values[9] = qpm_float8_or_null(m.median_q_error, &nulls[9]);
+	values[10] = qpm_float8_or_null(m.p90_q_error, &nulls[10]);
+	values[11] = qpm_float8_or_null(m.interval_coverage, &nulls[11]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
