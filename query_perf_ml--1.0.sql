@@ -3,6 +3,9 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION query_perf_ml" to load this file. \quit
 
+CREATE SCHEMA query_perf_ml;
+GRANT USAGE ON SCHEMA query_perf_ml TO PUBLIC;
+
 --
 -- Catalog: one row per trained model version.  Written only by the
 -- extension's functions (which run the write as the extension owner);

@@ -87,7 +87,11 @@ qpm_predict(PG_FUNCTION_ARGS)
 	double		x[QPM_MAX_FEATURES];
 	int			i;
 
-	if (ARR_NDIM(arr) > 1 || n != p)
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("feature array must be one-dimensional")));
+	if (n != p)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("feature array must have %d elements, not %d", p, n),

@@ -185,6 +185,12 @@ qpm_train_model(PG_FUNCTION_ARGS)
 				 errmsg("training failed: %s", err),
 				 errhint("Held-out statements are chosen by queryid; a source with few distinct statements may need a smaller test_fraction.")));
 
+	if (res->n_test == 0 && settings.core.test_fraction > 0)
+		ereport(NOTICE,
+				(errmsg("no statement was held out for testing"),
+				 errdetail("The held-out part is chosen by queryid and the source has too few distinct statements; held-out metrics are NULL."),
+				 errhint("Use validate_model() on another source to measure accuracy.")));
+
 	blob_len = qpm_model_serialized_size(&res->model);
 	blob = palloc(VARHDRSZ + blob_len);
 	if (blob_len == 0 ||

@@ -4,9 +4,11 @@
  * Fitting makes one pass per feature over the training rows: finite values
  * are copied out and sorted (percentiles need order statistics), then the
  * imputation mean, clip bounds, log decision and scaling are derived.
- * The log decision uses the skewness of the clipped values: counters per
- * call (blocks, rows, WAL bytes) span orders of magnitude and become
- * near-symmetric after log1p, ratios and small counts do not need it.
+ * The log decision compares skewness: a non-negative feature whose clipped
+ * values are right-skewed (skewness > QPM_LOG_SKEW_THRESHOLD) is logged when
+ * log1p makes it more symmetric.  Counters per call (blocks, rows, WAL
+ * bytes) span orders of magnitude and become near-symmetric after log1p;
+ * ratios and small counts stay as they are.
  */
 #include <math.h>
 #include <stdio.h>
@@ -131,8 +133,18 @@ fit_feature(QpmFeatureTransform *f, const double *X, int p, int j,
 	/* Clip in place (order is preserved), then decide on the log. */
 	for (i = 0; i < m; i++)
 		buf[i] = buf[i] < f->clip_lo ? f->clip_lo : (buf[i] > f->clip_hi ? f->clip_hi : buf[i]);
-	if (f->clip_lo >= 0 && skewness(buf, m) > QPM_LOG_SKEW_THRESHOLD)
-		f->log1p = 1;
+	if (f->clip_lo >= 0)
+	{
+		double		skew_raw = skewness(buf, m);
+
+		if (skew_raw > QPM_LOG_SKEW_THRESHOLD)
+		{
+			for (i = 0; i < m; i++)
+				buf[i] = log1p(buf[i]);
+			if (fabs(skewness(buf, m)) < skew_raw)
+				f->log1p = 1;
+		}
+	}
 
 	if (standardize)
 	{

@@ -3,7 +3,7 @@
  *
  * Per feature, in this order: impute missing / non-finite values with the
  * training mean; clip to training percentiles; log1p when the clipped
- * training values are non-negative and heavy-tailed; z-score (when the
+ * training values are non-negative and right-skewed; z-score (when the
  * model asks for it).  Every parameter is fitted on training rows only and
  * serialized with the model, so prediction applies exactly the same steps.
  */
@@ -15,8 +15,11 @@
 
 #include "feature_set.h"
 
-/* Skewness above which a non-negative feature is log-transformed. */
-#define QPM_LOG_SKEW_THRESHOLD 2.0
+/*
+ * Skewness above which a non-negative feature is a candidate for log1p
+ * (taken when log1p reduces the absolute skewness).
+ */
+#define QPM_LOG_SKEW_THRESHOLD 1.0
 
 typedef struct QpmFeatureTransform
 {

@@ -83,6 +83,16 @@ test_log_decision(void)
 	CHECK(qpm_transform_fit(&t, X, 2, NULL, 1000, 0.5, 99.5, 1, err, sizeof(err)) == 0);
 	CHECK(t.f[0].log1p == 1);
 	CHECK(t.f[1].log1p == 0);
+
+	/* Moderately skewed (skewness ~2): log1p makes it uniform, so take it. */
+	for (i = 0; i < 1000; i++)
+	{
+		X[2 * i] = exp(7.0 * (double) i / 1000.0) - 1;
+		X[2 * i + 1] = 1.0 - exp(-(double) i / 100.0);	/* left-skewed ratio */
+	}
+	CHECK(qpm_transform_fit(&t, X, 2, NULL, 1000, 0.5, 99.5, 1, err, sizeof(err)) == 0);
+	CHECK(t.f[0].log1p == 1);
+	CHECK(t.f[1].log1p == 0);
 }
 
 /* z-scoring gives mean 0 / sd 1 on training rows; constants map to 0. */

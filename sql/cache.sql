@@ -1,0 +1,23 @@
+-- cache: a session's cached model follows retraining, activation and drops.
+SELECT version FROM query_perf_ml.train_model('cached', 'linear', 'synth') \gset v1_
+SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]) AS p1 \gset
+-- Cached now; the next calls hit the cache.
+SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]) = :p1 AS same;
+SELECT cache_hits > 0 AS hits FROM query_perf_ml.status();
+-- Retrain on times 10x larger: the new active version answers.
+CREATE TABLE synth_x10 AS SELECT queryid, query, calls, total_exec_time * 10 AS total_exec_time,
+    rows, shared_blks_hit, shared_blks_read FROM synth;
+SELECT version FROM query_perf_ml.train_model('cached', 'linear', 'synth_x10');
+SELECT round((query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]) / :p1)::numeric, 1) AS ratio;
+-- Activating the old version switches back.
+SELECT query_perf_ml.activate_model('cached', 1) > 0 AS activated;
+SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]) = :p1 AS back_to_v1;
+-- A change rolled back is invisible.
+BEGIN;
+SELECT query_perf_ml.activate_model('cached', 2) > 0 AS activated;
+ROLLBACK;
+SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]) = :p1 AS still_v1;
+-- Dropped: an error, not a stale answer.
+SELECT query_perf_ml.drop_model('cached');
+SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]);
+SELECT cache_invalidations > 0 AS invalidated FROM query_perf_ml.status();

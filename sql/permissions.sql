@@ -1,0 +1,48 @@
+-- permissions: any role predicts; training and lifecycle need grants; nobody
+-- but the owner writes the catalog; training reads as the caller.
+\set SHOW_CONTEXT never
+CREATE ROLE regress_qpm_reader;
+CREATE ROLE regress_qpm_trainer;
+GRANT SELECT ON synth TO regress_qpm_reader, regress_qpm_trainer;
+CREATE TABLE secret AS SELECT * FROM synth;
+GRANT EXECUTE ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb),
+                          query_perf_ml.activate_model(text, integer),
+                          query_perf_ml.drop_model(text, integer) TO regress_qpm_trainer;
+CREATE SCHEMA regress_evil AUTHORIZATION regress_qpm_trainer;
+
+SET ROLE regress_qpm_reader;
+SELECT predicted_ms > 0 AS predicts FROM query_perf_ml.predict_query_execution(1, 'exact', 'synth');
+SELECT query_perf_ml.predict('exact', ARRAY[1,2,3,4,5,6,7,8,9,10,0.5,1]::float8[]) > 0 AS predicts;
+SELECT n FROM query_perf_ml.validate_model('exact', 'synth');
+SELECT count(*) > 0 AS sees_models FROM query_perf_ml.models;
+SELECT * FROM query_perf_ml.train_model('mine', 'linear', 'synth');
+SELECT query_perf_ml.activate_model('exact');
+SELECT query_perf_ml.drop_model('exact');
+DELETE FROM query_perf_ml.model_store;
+UPDATE query_perf_ml.model_store SET is_active = false;
+-- Prediction from a source the role cannot read fails like a SELECT would.
+SELECT * FROM query_perf_ml.predict_query_execution(1, 'exact', 'secret');
+RESET ROLE;
+
+SET ROLE regress_qpm_trainer;
+-- Objects the caller plants on its search_path never run as the owner.
+CREATE FUNCTION regress_evil.clock_timestamp() RETURNS timestamptz
+    LANGUAGE sql AS $$ SELECT '2000-01-01'::timestamptz $$;
+SET search_path = regress_evil, pg_catalog, public;
+SELECT name, version FROM query_perf_ml.train_model('by_trainer', 'linear', 'synth');
+RESET search_path;
+SELECT created_by, activated_at > '2001-01-01' AS real_clock FROM query_perf_ml.models WHERE name = 'by_trainer';
+SELECT * FROM query_perf_ml.train_model('stolen', 'linear', 'secret');
+INSERT INTO query_perf_ml.model_store (name, version, algorithm, feature_set, created_by,
+    n_train, n_test, metrics, options, model)
+    VALUES ('forged', 1, 'linear', 'pgss/1', 'x', 0, 0, '{}', '{}', '\x00');
+SELECT query_perf_ml.drop_model('by_trainer');
+RESET ROLE;
+
+DROP SCHEMA regress_evil CASCADE;
+REVOKE ALL ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb),
+                       query_perf_ml.activate_model(text, integer),
+                       query_perf_ml.drop_model(text, integer) FROM regress_qpm_trainer;
+REVOKE ALL ON synth FROM regress_qpm_reader, regress_qpm_trainer;
+DROP ROLE regress_qpm_reader;
+DROP ROLE regress_qpm_trainer;
