@@ -2,90 +2,111 @@
  * test/workload/workload.sql -- realistic mixed workload for query_perf_ml
  * ========================================================================
  *
- * Plain SQL + PL/pgSQL.  Needs nothing but PostgreSQL >= 15; it does NOT use
- * the query_perf_ml extension (nor pg_stat_statements: it only produces the
- * statements that pg_stat_statements records).  It is used by the demo, the
+ * Plain SQL + PL/pgSQL for PostgreSQL >= 15.  It does NOT use the
+ * query_perf_ml extension, nor pg_stat_statements (it only produces the
+ * statements that pg_stat_statements records).  Used by the demo, the
  * end-to-end tests and the benchmarks.
  *
- * What it creates (schema qpm_workload)
- * -------------------------------------
- *   setup(scale float8 DEFAULT 1.0) RETURNS text
- *       (Re)creates the data tables.  Row counts at scale 1.0:
- *         regions 12, categories 60, suppliers 400 (these three fixed),
- *         customers 30k, products 5k, orders 150k, order_items ~300k,
- *         events 300k (text + jsonb), wide_profile 20k (61 columns),
- *         scratch_orders 20k / scratch_log / scratch_kv 5k (DML targets).
- *       Indexes on primary keys and on some (not all) filter columns.
- *       Data is deterministic (setseed).  About 10 s at scale 1.0 on 2
- *       cores, ~1 s at scale 0.1.  Tables are dropped and recreated, so
- *       their OIDs, and therefore pg_stat_statements queryids, change with
- *       every setup().
+ * Quick start (the -v variables are optional; without them the file only
+ * (re)defines the functions, which is idempotent):
  *
- *   run(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1)
- *       RETURNS TABLE(statements int, executions int, failures int,
- *                     lowmem_statements int, elapsed_ms float8)
- *       Picks n_statements structurally different statements (so they get
- *       distinct pg_stat_statements queryids) and executes each of them
- *       `repeats` times via dynamic SQL (EXECUTE), every time with fresh
- *       random constants.  Families: index point lookups / IN lists / range
- *       scans, filtered full scans, GROUP BY aggregates, 2-4 table inner and
- *       left joins (nested loop and hash), ORDER BY with/without LIMIT,
- *       DISTINCT / DISTINCT ON, window functions, UNION / INTERSECT /
- *       EXCEPT, EXISTS / IN / scalar / LATERAL subqueries, (recursive,
- *       materialized) CTEs, text and jsonb functions, and DML on scratch
- *       tables (INSERT ... SELECT, multi-row VALUES, upserts, UPDATE,
- *       UPDATE ... FROM, DELETE) so that wal_bytes show up.  Some sort /
- *       hash statements run with work_mem = 64kB so that they spill
- *       (temp_blks_*).  jit is switched off for the run (transaction-local)
- *       because JIT compilation time is not visible in the counters the
- *       model learns from.  Scratch tables are reset at the start.
- *       Everything runs in the caller's transaction; a failing statement is
- *       caught, reported as a WARNING and counted in `failures` (expected 0).
- *       Statement selection is deterministic given (n_statements, seed) and a
- *       prefix-stable: run(300, r, s) uses the first 300 of run(600, r, s).
- *       Roughly 12 % of the picks are "heavy" (full scans / big joins /
- *       spills on the largest tables), 33 % medium, 55 % light.
- *
- *   statements(n_statements int DEFAULT 600, seed int DEFAULT 1)
- *       The statement templates run() would use, in run order, with their
- *       family, cost class and lowmem flag.  Templates contain {...}
- *       placeholders that run() replaces by random constants (fill()).
- *   templates()  the whole deduplicated-before-selection template pool.
- *   fill(template text, meta jsonb)  instantiate one template.
- *
- * pg_stat_statements must be configured by the caller:
- *   shared_preload_libraries = 'pg_stat_statements'
- *   pg_stat_statements.track = 'all'   -- statements run inside run() are nested
- *   pg_stat_statements.max   >= 2 * n_statements + 100  (e.g. 10000)
- * Besides the n_statements workload statements, pg_stat_statements will also
- * contain a few dozen bookkeeping entries (the CALL/SELECT of run() itself,
- * its internal selects, set_config, scratch reset, setup's DDL if setup ran
- * after the reset).  Workload statements are toplevel = false.
- *
- * Usage (psql; the variables are optional, without them the file only
- * (re)defines the functions):
- *
- *   psql -X -v ON_ERROR_STOP=1 -d DB -f test/workload/workload.sql \
+ *   psql -X -q -v ON_ERROR_STOP=1 -d DB -f test/workload/workload.sql \
  *        -v scale=1.0 -v n_statements=600 -v repeats=5 -v seed=1
  *
- *   -v scale=S        run setup(S), then VACUUM ANALYZE the workload tables
- *   -v n_statements=N run run(N, repeats, seed) (defaults 5 and 1), after
- *                     pg_stat_statements_reset() if pg_stat_statements is
- *                     installed in DB and -v reset=0 was not given
+ *   -v scale=S        SELECT qpm_workload.setup(S), then VACUUM (ANALYZE) the
+ *                     workload tables (hint bits, visibility map, stats)
+ *   -v n_statements=N pg_stat_statements_reset() (when that extension is
+ *                     installed in DB; skip with -v reset=0), then
+ *                     SELECT * FROM qpm_workload.run(N, repeats, seed)
+ *                     (-v repeats / -v seed default to 5 / 1)
+ *   Do not combine -v scale with psql -1 (VACUUM cannot run in a transaction).
  *
  * or by hand:
  *   SELECT qpm_workload.setup(0.1);
- *   VACUUM ANALYZE;                      -- optional; sets hint bits / VM
+ *   VACUUM (ANALYZE);                    -- optional but recommended
  *   SELECT pg_stat_statements_reset();
  *   SELECT * FROM qpm_workload.run(300, 3, 1);
  *
- * Measured on 2 cores (PG 15, shared_buffers 128MB): see
- * test/bench/workload_sanity.py and the report of the commit that added this
- * file for timings; setup(1.0) ~10 s + run(600,5) ~1.5 min; setup(0.1) +
- * run(300,3) a few seconds.
+ * pg_stat_statements must be configured by the caller:
+ *   shared_preload_libraries = 'pg_stat_statements'
+ *   pg_stat_statements.track = 'all'   -- run() executes the workload nested
+ *   pg_stat_statements.max   >= n_statements + 100  (e.g. 10000)
+ *
+ * Functions (schema qpm_workload)
+ * -------------------------------
+ *   setup(scale float8 DEFAULT 1.0) RETURNS text
+ *       Drops and recreates the tables; deterministic data (setseed).
+ *       Rows at scale 1.0 (all but the first three scale linearly):
+ *         regions 12, categories 60 (a tree), suppliers 400,
+ *         customers 30k, products 5k (long text), orders 150k,
+ *         order_items 300k, events 300k (text + jsonb), wide_profile 20k
+ *         (61 columns), scratch_orders 20k + scratch_log + scratch_kv (DML
+ *         targets).  ~150 MB, i.e. more than the default shared_buffers, so
+ *         both shared_blks_hit and shared_blks_read occur.  Indexes on the
+ *         primary keys and on some (deliberately not all) filter columns.
+ *       Takes ~7 s (scale 1.0) / ~1 s (scale 0.1) on 2 cores.  New tables
+ *       mean new OIDs, so queryids are only stable between two setup()s.
+ *
+ *   run(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1)
+ *       RETURNS TABLE(statements, executions, failures, lowmem_statements,
+ *                     elapsed_ms)
+ *       Executes n_statements structurally different statements (every one
+ *       gets its own pg_stat_statements queryid; verified with EXPLAIN
+ *       VERBOSE for the whole pool of 3682) `repeats` times each, in rounds,
+ *       via EXECUTE, with fresh random constants each time.  Families: index
+ *       point lookups / IN lists of several lengths / range scans, filtered
+ *       full scans (AND / OR), GROUP BY (HAVING, ROLLUP, CUBE, GROUPING
+ *       SETS), 2-4 table inner and LEFT joins (nested loop, hash, parallel),
+ *       ORDER BY with and without LIMIT / OFFSET, DISTINCT / DISTINCT ON,
+ *       window functions, UNION [ALL] / INTERSECT / EXCEPT, EXISTS / NOT
+ *       EXISTS / IN / NOT IN / scalar / LATERAL subqueries, (MATERIALIZED,
+ *       RECURSIVE) CTEs, text / jsonb / full-text functions, and DML on the
+ *       scratch tables (INSERT ... SELECT, multi-row VALUES, upserts, UPDATE,
+ *       UPDATE ... FROM, DELETE, DELETE ... USING, RETURNING) -> wal_bytes.
+ *       Class mix of the picks: light 48 %, medium 28 %, heavy 10 % (full
+ *       scans / big joins on the 150k-300k row tables), dml 8 %, spill 6 %
+ *       (executed with work_mem = 64kB so sorts / hashes go to temp files;
+ *       some big sorts spill at the default work_mem as well).
+ *       Deterministic: the statement set and order depend only on
+ *       (n_statements, seed), and run(300, r, s) executes a prefix of
+ *       run(600, r, s); the constants depend only on seed (same rows per
+ *       statement on every run with the same setup).  Scratch tables are
+ *       reset at the start.  jit is turned off for the transaction (JIT
+ *       compile time is invisible in the counters); nothing else is changed,
+ *       so parallel query is used where the planner wants it.  Everything
+ *       runs in the caller's transaction; a failing statement is caught,
+ *       reported as a WARNING and counted in `failures` (expected: 0).
+ *
+ *   statements(n_statements int DEFAULT 600, seed int DEFAULT 1)
+ *       The templates run() would execute, in order, with family, class and
+ *       lowmem flag.  Templates contain {...} placeholders (see fill()).
+ *   templates()  the whole template pool (before deduplication by
+ *       structure key); validate()  EXPLAINs every template, returns the
+ *       failing ones; fill(template, meta)  instantiates one template.
+ *
+ * What ends up in pg_stat_statements
+ * ----------------------------------
+ *   The n_statements workload entries (toplevel = false, calls = repeats),
+ *   plus ~15 bookkeeping entries: the toplevel SELECT ... run(...) itself
+ *   (its time is the whole run), run()'s internal selects, setseed, the
+ *   scratch reset (TRUNCATE / INSERT).  Filter with NOT toplevel if needed.
+ *   Note: with track = 'all', EXPLAIN (without ANALYZE) of a statement also
+ *   adds a call (with zero rows) to its queryid, so do not call validate()
+ *   between pg_stat_statements_reset() and reading the statistics.
+ *
+ * Measured (2 cores, PG 15.20, default config + the settings above):
+ *   setup(1.0) + VACUUM ANALYZE   7.8 s     setup(0.1) + VACUUM   1.3 s
+ *   run(600, 5, 1)               28-29 s    run(300, 3, 1)        1.0 s
+ *   scale 1.0: 600 workload queryids, mean_exec_time from 0.002 ms to
+ *   ~450 ms (median 0.4 ms, p90 21 ms), ~40 statements with temp blocks
+ *   written, ~50 with WAL; test/bench/workload_sanity.py (gradient boosting
+ *   on per-call counters, 80/20 split by queryid) gives a held-out median
+ *   q-error of ~1.37 (baseline "predict the median" ~6.3).
  */
 
 \set ON_ERROR_STOP 1
+\set qpm_saved_quiet :QUIET
+\set QUIET 1
 SET client_min_messages = warning;
 
 CREATE SCHEMA IF NOT EXISTS qpm_workload;
@@ -162,7 +183,7 @@ BEGIN
 		   (ARRAY['Smith','Mueller','Garcia','Rossi','Kowalski','Tanaka','Silva','Khan','Novak',
 				  'Martin','Jensen','Ivanova','Lopez','Kim','Nguyen','Brown','Dubois','Costa',
 				  'Meyer','Sato','Ali','Hansen','Moreau','Petrov','Wang','Lee','Clark','Young',
-				  'Baker','Evans'])[1 + (i * 13) % 30] AS name,
+				  'Baker','Evans'])[1 + (i / 30 + i * 13) % 30] AS name,
 		   'user' || i || '@' || (ARRAY['example.com','mail.test','corp.test','shop.test','web.test'])[1 + i % 5] AS email,
 		   (ARRAY['US','DE','FR','GB','IN','BR','JP','CN','CA','AU','ES','IT','NL','SE','PL',
 				  'MX','KR','ZA','AR','NG'])[1 + floor(20 * random() ^ 2)::int] AS country_code,
@@ -723,10 +744,10 @@ BEGIN
 	END LOOP;
 	-- hash aggregates / DISTINCT / count(DISTINCT) / windows on high-cardinality keys
 	FOREACH x IN ARRAY ARRAY[
-		'o|o.order_date {range:oday:20:90};o.id {range:order:5000:20000};-|o.customer_id|count(*), sum(o.total_amount);max(o.order_date), min(o.total_amount)|o.total_amount',
+		'o|o.order_date {range:oday:20:90};o.id {range:order:5000:20000};-|o.customer_id;o.total_amount|count(*), sum(o.total_amount);max(o.order_date), min(o.shipping_cost)|o.total_amount',
 		'e|e.event_time {range:ets:48:240};e.id {range:event:10000:40000};-|e.customer_id;e.session_id;e.page|count(*), max(e.event_time);avg(e.duration_ms), count(DISTINCT e.event_type)|e.duration_ms',
-		'oi|oi.order_id {range:order:3000:12000}|oi.product_id;oi.order_id|count(*), sum(oi.quantity);avg(oi.unit_price)|oi.unit_price',
-		'c|-|c.email;c.name|count(*);max(c.credit_limit)|c.credit_limit']
+		'oi|oi.order_id {range:order:3000:12000}|oi.product_id;oi.unit_price|count(*), sum(oi.quantity);avg(oi.discount)|oi.unit_price',
+		'c|-|lower(c.email);c.credit_limit|count(*);max(c.signup_date)|c.id']
 	LOOP
 		parts := string_to_array(x, '|');
 		t := parts[1];
@@ -1498,6 +1519,7 @@ $fn$;
 --                  [-v seed=S] [-v reset=0]
 -- ---------------------------------------------------------------------------
 RESET client_min_messages;
+\set QUIET :qpm_saved_quiet
 \if :{?scale}
 	\echo qpm_workload: setup(:scale)
 	SELECT qpm_workload.setup(:scale);
@@ -1521,7 +1543,7 @@ RESET client_min_messages;
 	\endif
 	SELECT (:reset::int <> 0 AND EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_stat_statements')) AS qpm_do_reset \gset
 	\if :qpm_do_reset
-		SELECT pg_stat_statements_reset() IS NULL AS reset_done;
+		SELECT 'pg_stat_statements reset' AS qpm_workload FROM pg_stat_statements_reset();
 	\endif
 	\echo qpm_workload: run(:n_statements, :repeats, :seed)
 	SELECT * FROM qpm_workload.run(:n_statements, :repeats, :seed);

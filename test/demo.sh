@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# test/demo.sh — the README's first command: install what is missing, build
+# and install the extension, start a throwaway cluster with
+# pg_stat_statements preloaded, run a realistic mixed workload
+# (test/workload/workload.sql), then train, validate and predict, printing
+# the results; the cluster is stopped and deleted at the end.
+#
+# Environment: QPM_DEMO_SCALE (table size factor, default 1.0),
+# QPM_DEMO_STATEMENTS (distinct statements, default 600),
+# QPM_DEMO_REPEATS (executions of each, default 5).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+QPM_SCRIPT=demo
+. "$top/test/lib/cluster.sh"
+scale=${QPM_DEMO_SCALE:-1.0}
+statements=${QPM_DEMO_STATEMENTS:-600}
+repeats=${QPM_DEMO_REPEATS:-5}
+
+qpm_install_deps
+qpm_log "building and installing query_perf_ml"
+qpm_build_install "$top"
+qpm_cluster_start
+trap qpm_cluster_stop EXIT
+
+run_sql() { psql -X -q -v ON_ERROR_STOP=1 -P pager=off -d postgres "$@"; }
+title() { printf '\n== %s\n' "$*"; }
+
+qpm_log "creating the workload's tables (scale $scale)"
+run_sql -f "$top/test/workload/workload.sql" >/dev/null
+run_sql -c "SELECT qpm_workload.setup($scale)" >/dev/null
+run_sql -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+qpm_log "running $statements distinct statements x $repeats"
+run_sql -c "SELECT statements, executions, failures, round(elapsed_ms) AS elapsed_ms
+              FROM qpm_workload.run($statements, $repeats, 1)"
+
+run_sql <<'SQL'
+\pset footer off
+CREATE EXTENSION query_perf_ml;
+
+\echo
+\echo '== status()'
+SELECT extension_version, pg_stat_statements_available, pg_stat_statements_rows FROM query_perf_ml.status();
+
+\echo '== train_model(''default'', ''linear'') on pg_stat_statements (20% of statements held out)'
+SELECT model_id, name, version, algorithm, n_train, n_test, round(r2::numeric, 3) AS r2,
+       round(median_q_error::numeric, 2) AS median_q_error, round(p90_q_error::numeric, 2) AS p90_q_error,
+       round(interval_coverage::numeric, 3) AS coverage_90, round(train_ms::numeric) AS train_ms
+  FROM query_perf_ml.train_model('default', 'linear');
+
+\echo '== validate_model(''default''): the same metrics over every statement'
+SELECT n, skipped, round(r2::numeric, 3) AS r2, round(median_q_error::numeric, 2) AS median_q_error,
+       round(p90_q_error::numeric, 2) AS p90_q_error, round(interval_coverage::numeric, 3) AS coverage
+  FROM query_perf_ml.validate_model('default');
+
+\echo '== predict_query_execution(queryid): the five statements with the most total time'
+SELECT p.queryid, round(s.mean_exec_time::numeric, 2) AS actual_ms,
+       round(p.predicted_ms::numeric, 2) AS predicted_ms,
+       format('[%s, %s]', round(p.lower_ms::numeric, 2), round(p.upper_ms::numeric, 2)) AS interval_90,
+       left(regexp_replace(s.query, '\s+', ' ', 'g'), 60) AS query
+  FROM (SELECT queryid, sum(calls) AS calls, sum(total_exec_time) / sum(calls) AS mean_exec_time, max(query) AS query
+          FROM pg_stat_statements WHERE query LIKE 'SELECT%' AND query NOT LIKE '%qpm_workload.run%'
+         GROUP BY queryid ORDER BY sum(total_exec_time) DESC LIMIT 5) s,
+       query_perf_ml.predict_query_execution(s.queryid) p;
+
+\echo '== predict_all(): statements slower than their interval, by excess time'
+SELECT queryid, calls, round(actual_ms::numeric, 2) AS actual_ms, round(upper_ms::numeric, 2) AS upper_ms,
+       round((calls * (actual_ms - upper_ms))::numeric) AS excess_ms,
+       left(regexp_replace(query, '\s+', ' ', 'g'), 60) AS query
+  FROM query_perf_ml.predict_all()
+ WHERE actual_ms > upper_ms
+ ORDER BY calls * (actual_ms - upper_ms) DESC LIMIT 5;
+
+\echo '== what-if: a statement as it is, and the same on a table 10x larger'
+SELECT round(a.predicted_ms::numeric, 3) AS today_ms, round(b.predicted_ms::numeric, 3) AS ten_times_larger_ms
+  FROM query_perf_ml.predict_query_execution('{"shared_blks_hit_per_call": 1000, "shared_blks_read_per_call": 0, "rows_per_call": 100, "cache_hit_ratio": 1}'::jsonb) a,
+       query_perf_ml.predict_query_execution('{"shared_blks_hit_per_call": 10000, "shared_blks_read_per_call": 0, "rows_per_call": 1000, "cache_hit_ratio": 1}'::jsonb) b;
+
+\echo '== models'
+SELECT model_id, name, version, algorithm, is_active, n_train, size_bytes FROM query_perf_ml.models;
+SQL
+qpm_log "done; stopping the cluster"
