@@ -126,6 +126,8 @@ fit_linear(QpmModel *m, const double *T, const double *y, const int *fold,
 	{
 		qpm_ridge_acc_add_row(&acc[fold[i]], T + i * (size_t) p, y[i]);
 		qpm_ridge_acc_add_row(total, T + i * (size_t) p, y[i]);
+		if (opt->check_interrupts && (i & 0xFFFF) == 0xFFFF)
+			opt->check_interrupts();
 	}
 	if (opt->check_interrupts)
 		opt->check_interrupts();
