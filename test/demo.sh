@@ -52,22 +52,23 @@ SELECT n, skipped, round(r2::numeric, 3) AS r2, round(median_q_error::numeric, 2
        round(p90_q_error::numeric, 2) AS p90_q_error, round(interval_coverage::numeric, 3) AS coverage
   FROM query_perf_ml.validate_model('default');
 
-\echo '== predict_query_execution(queryid): the five statements with the most total time'
+\echo '== predict_query_execution(queryid): the five workload statements with the most total time'
 SELECT p.queryid, round(s.mean_exec_time::numeric, 2) AS actual_ms,
        round(p.predicted_ms::numeric, 2) AS predicted_ms,
        format('[%s, %s]', round(p.lower_ms::numeric, 2), round(p.upper_ms::numeric, 2)) AS interval_90,
        left(regexp_replace(s.query, '\s+', ' ', 'g'), 60) AS query
   FROM (SELECT queryid, sum(calls) AS calls, sum(total_exec_time) / sum(calls) AS mean_exec_time, max(query) AS query
-          FROM pg_stat_statements WHERE query LIKE 'SELECT%' AND query NOT LIKE '%qpm_workload.run%'
+          FROM pg_stat_statements WHERE NOT toplevel
          GROUP BY queryid ORDER BY sum(total_exec_time) DESC LIMIT 5) s,
        query_perf_ml.predict_query_execution(s.queryid) p;
 
-\echo '== predict_all(): statements slower than their interval, by excess time'
+\echo '== predict_all(): workload statements slower than their interval, by excess time'
 SELECT queryid, calls, round(actual_ms::numeric, 2) AS actual_ms, round(upper_ms::numeric, 2) AS upper_ms,
        round((calls * (actual_ms - upper_ms))::numeric) AS excess_ms,
        left(regexp_replace(query, '\s+', ' ', 'g'), 60) AS query
   FROM query_perf_ml.predict_all()
  WHERE actual_ms > upper_ms
+   AND queryid IN (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel)
  ORDER BY calls * (actual_ms - upper_ms) DESC LIMIT 5;
 
 \echo '== what-if: a statement as it is, and the same on a table 10x larger'

@@ -15,8 +15,9 @@
  *
  *   -v scale=S        SELECT qpm_workload.setup(S), then VACUUM (ANALYZE) the
  *                     workload tables (hint bits, visibility map, stats)
- *   -v n_statements=N pg_stat_statements_reset() (when that extension is
- *                     installed in DB; skip with -v reset=0), then
+ *   -v n_statements=N \connect (fresh backend), pg_stat_statements_reset()
+ *                     (if that extension is installed in DB; skip with
+ *                     -v reset=0), then
  *                     SELECT * FROM qpm_workload.run(N, repeats, seed)
  *                     (-v repeats / -v seed default to 5 / 1)
  *   Do not combine -v scale with psql -1 (VACUUM cannot run in a transaction).
@@ -24,6 +25,8 @@
  * or by hand:
  *   SELECT qpm_workload.setup(0.1);
  *   VACUUM (ANALYZE);                    -- optional but recommended
+ *   -- reconnect: in the backend that just ran setup() the workload runs
+ *   -- ~40 % slower (same counters); the psql driver does \connect
  *   SELECT pg_stat_statements_reset();
  *   SELECT * FROM qpm_workload.run(300, 3, 1);
  *
@@ -94,14 +97,16 @@
  *   adds a call (with zero rows) to its queryid, so do not call validate()
  *   between pg_stat_statements_reset() and reading the statistics.
  *
- * Measured (2 cores, PG 15.20, default config + the settings above):
- *   setup(1.0) + VACUUM ANALYZE   7.8 s     setup(0.1) + VACUUM   1.3 s
- *   run(600, 5, 1)               28-29 s    run(300, 3, 1)        1.0 s
- *   scale 1.0: 600 workload queryids, mean_exec_time from 0.002 ms to
- *   ~450 ms (median 0.4 ms, p90 21 ms), ~40 statements with temp blocks
- *   written, ~50 with WAL; test/bench/workload_sanity.py (gradient boosting
- *   on per-call counters, 80/20 split by queryid) gives a held-out median
- *   q-error of ~1.37 (baseline "predict the median" ~6.3).
+ * Measured (2 cores, PG 15.20, default config + the settings above, via the
+ * psql driver):
+ *   scale 1.0: setup + VACUUM ~8 s; run(600, 5) 28-34 s (3000 executions);
+ *     600 workload queryids (calls = 5), mean_exec_time 0.001 ms .. ~465 ms
+ *     (p10 0.04, median 0.4, p90 24 ms; 13 statements > 100 ms),
+ *     40 with temp_blks_written > 0, 49 with wal_bytes > 0.
+ *   scale 0.1: whole driver run with run(300, 3) ~3.5 s (run ~1.5 s).
+ *   test/bench/workload_sanity.py (gradient boosting on per-call counters,
+ *   80/20 split by queryid): held-out median q-error ~1.34 at scale 1.0,
+ *   ~1.5 at scale 0.1 (baseline "predict the median": ~6.6 / ~3.6).
  */
 
 \set ON_ERROR_STOP 1
@@ -1529,6 +1534,9 @@ RESET client_min_messages;
 		qpm_workload.scratch_log, qpm_workload.scratch_kv;
 \endif
 \if :{?n_statements}
+	-- fresh backend: right after setup() the same backend runs the workload
+	-- ~40 % slower (same counters), which would skew the timings
+	\connect
 	\if :{?repeats}
 	\else
 		\set repeats 5
