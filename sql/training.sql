@@ -32,6 +32,9 @@ SELECT name, version, is_active, n_train + n_test AS rows, feature_set, source,
 -- optional columns; unusable rows are skipped.
 SELECT n_train + n_test AS usable_rows, r2 IS NOT NULL AS evaluated
   FROM query_perf_ml.train_model('hist', 'linear', 'history', '{"test_fraction": 0.25}');
+SELECT metrics->'rows_read' AS read, metrics->'rows_skipped_calls' AS bad_calls,
+       metrics->'rows_skipped_time' AS bad_time, metrics->'rows_usable' AS usable
+  FROM query_perf_ml.models WHERE name = 'hist';
 
 -- min_calls drops rows with fewer calls; test_fraction 0 holds out nothing.
 SELECT n_train, n_test, r2 IS NULL AS no_test_metrics, interval_coverage IS NULL AS no_coverage

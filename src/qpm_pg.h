@@ -134,7 +134,8 @@ Jsonb	   *qpm_jsonb_from_cstring(const char *json);
 struct StringInfoData;
 void		qpm_json_number(struct StringInfoData *buf, const char *key, double v, bool first);
 /* Metrics as a jsonb object. */
-Jsonb	   *qpm_metrics_to_jsonb(const QpmMetrics *m, const QpmInterval *iv);
+Jsonb	   *qpm_metrics_to_jsonb(const QpmMetrics *m, const QpmInterval *iv,
+								 const char *extra);
 /* Set up materialize-mode SRF output (works on PG 13-17). */
 struct Tuplestorestate;
 struct TupleDescData;

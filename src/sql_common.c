@@ -53,9 +53,9 @@ qpm_json_number(StringInfo buf, const char *key, double v, bool first)
 		appendStringInfoString(buf, "null");
 }
 
-/* Held-out metrics and the interval calibration as jsonb. */
+/* Held-out metrics and the interval calibration as jsonb; extra: more "key": value pairs. */
 Jsonb *
-qpm_metrics_to_jsonb(const QpmMetrics *m, const QpmInterval *iv)
+qpm_metrics_to_jsonb(const QpmMetrics *m, const QpmInterval *iv, const char *extra)
 {
 	StringInfoData b;
 
@@ -71,6 +71,8 @@ qpm_metrics_to_jsonb(const QpmMetrics *m, const QpmInterval *iv)
 	qpm_json_number(&b, "interval_level", iv->level, false);
 	qpm_json_number(&b, "interval_log_low", iv->resid_lo, false);
 	qpm_json_number(&b, "interval_log_high", iv->resid_hi, false);
+	if (extra != NULL)
+		appendStringInfo(&b, ", %s", extra);
 	appendStringInfoChar(&b, '}');
 	return qpm_jsonb_from_cstring(b.data);
 }

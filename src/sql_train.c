@@ -206,7 +206,15 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	nm.source = src.display;
 	nm.n_train = (int64) res->n_train;
 	nm.n_test = (int64) res->n_test;
-	nm.metrics = qpm_metrics_to_jsonb(&res->test, &res->model.interval);
+	nm.metrics = qpm_metrics_to_jsonb(&res->test, &res->model.interval,
+									  psprintf("\"rows_read\": " INT64_FORMAT
+											   ", \"rows_skipped_calls\": " INT64_FORMAT
+											   ", \"rows_skipped_time\": " INT64_FORMAT
+											   ", \"rows_below_min_calls\": " INT64_FORMAT
+											   ", \"rows_usable\": " UINT64_FORMAT
+											   ", \"rows_sampled\": %zu",
+											   ts.n_read, ts.bad_calls, ts.bad_time,
+											   ts.below_min_calls, ts.data.seen, ts.data.n));
 	nm.options = qpm_train_settings_to_jsonb(&settings);
 	nm.blob = blob;
 	nm.activate = settings.activate;
