@@ -106,7 +106,7 @@ CREATE TYPE query_perf_ml.validation_result AS (
 --
 CREATE FUNCTION query_perf_ml.train_model(
     name      text,
-    algorithm text DEFAULT 'linear',
+    algorithm text DEFAULT 'gradient_boosting',
     source    regclass DEFAULT NULL,
     options   jsonb DEFAULT '{}')
 RETURNS query_perf_ml.training_result
@@ -269,6 +269,17 @@ CREATE FUNCTION query_perf_ml.feature_names()
 RETURNS TABLE (ordinal integer, feature text, description text)
 AS 'MODULE_PATHNAME', 'qpm_feature_names'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION query_perf_ml.feature_vectors(source regclass DEFAULT NULL)
+RETURNS TABLE (queryid bigint, features double precision[], actual_ms double precision)
+AS 'MODULE_PATHNAME', 'qpm_feature_vectors'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+CREATE FUNCTION query_perf_ml.is_held_out(
+    queryid bigint, seed bigint DEFAULT 42, test_fraction double precision DEFAULT 0.2)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'qpm_is_held_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Training and lifecycle changes are for roles the owner trusts.
 REVOKE EXECUTE ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb) FROM PUBLIC;

@@ -8,7 +8,6 @@ SELECT * FROM query_perf_ml.train_model('m', NULL);
 SELECT * FROM query_perf_ml.train_model('', 'linear', 'synth');
 SELECT * FROM query_perf_ml.train_model(repeat('x', 64), 'linear', 'synth');
 SELECT * FROM query_perf_ml.train_model('m', 'deep_learning', 'synth');
-SELECT * FROM query_perf_ml.train_model('m', 'gradient_boosting', 'synth');
 
 -- Options
 SELECT * FROM query_perf_ml.train_model('m', 'linear', 'synth', '{"lamda": 1}');

@@ -65,3 +65,16 @@ SELECT model_name FROM query_perf_ml.predict_query_execution(1, NULL, 'synth');
 SELECT query_perf_ml.activate_model('noisy') > 0 AS activated;
 SELECT model_name FROM query_perf_ml.predict_query_execution(1, NULL, 'synth');
 SELECT name FROM query_perf_ml.validate_model(NULL, 'synth');
+
+-- feature_vectors(): the vectors predict() takes, one per source row, with the
+-- split train_model uses reproducible by is_held_out().
+SELECT queryid, features, round(actual_ms::numeric, 3) AS actual_ms FROM query_perf_ml.feature_vectors('one_row');
+SELECT count(*) AS rows, count(*) FILTER (WHERE actual_ms IS NULL) AS no_actual
+  FROM query_perf_ml.feature_vectors('history');
+SELECT bool_and(abs(query_perf_ml.predict('exact', f.features) / p.predicted_ms - 1) < 1e-9) AS bulk_same
+  FROM query_perf_ml.feature_vectors('synth') f,
+       query_perf_ml.predict_query_execution(f.queryid, 'exact', 'synth') p
+ WHERE f.queryid % 100 = 1;
+SELECT count(*) FILTER (WHERE query_perf_ml.is_held_out(queryid)) = m.n_test AS same_split
+  FROM synth, query_perf_ml.models m WHERE m.name = 'exact' AND m.version = 1 GROUP BY m.n_test;
+SELECT query_perf_ml.is_held_out(1, -1, 0.2);

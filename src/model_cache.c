@@ -15,7 +15,9 @@
  * the start of their next transaction or statement — so every statement
  * sees one consistent model version, and the next one sees the change.
  *
- * Memory: entries live in a context under TopMemoryContext, reset on flush.
+ * Memory: entries live in a context under TopMemoryContext, reset on flush;
+ * each entry's trees (a tree model's flat forest) live in a child context of
+ * their own, deleted when the entry is evicted.
  */
 #include "postgres.h"
 
@@ -37,6 +39,7 @@ typedef struct CacheSlot
 	char		key[QPM_MAX_NAME_BYTES + 1];	/* requested name, "" = default */
 	int			key_len;
 	uint64		last_used;
+	MemoryContext mcxt;			/* owns the model's trees, if any */
 	QpmCachedModel entry;
 } CacheSlot;
 
@@ -114,22 +117,40 @@ load_slot(const char *name)
 	QpmStoredModel *sm;
 	QpmModel	model;
 	CacheSlot  *slot;
+	MemoryContext mcxt;
+	MemoryContext old;
 	char		what[QPM_MAX_NAME_BYTES + 32];
 	int			key_len = name ? (int) strlen(name) : 0;
 
 	sm = qpm_catalog_load_active(name);
 	snprintf(what, sizeof(what), "\"%s\" version %d", sm->name, sm->version);
-	qpm_model_from_blob(sm->blob, what, &model);
 
 	if (!OidIsValid(store_relid))
 		store_relid = get_relname_relid("model_store", get_namespace_oid(QPM_SCHEMA, false));
 	/* An invalidation may have arrived while we read the catalog. */
 	if (stale)
 		cache_flush();
-
 	if (cache_ctx == NULL)
 		cache_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml model cache",
 										  ALLOCSET_SMALL_SIZES);
+
+	/* Deserialize into the entry's own context; drop it if that fails. */
+	mcxt = AllocSetContextCreate(cache_ctx, "query_perf_ml cached model",
+								 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(mcxt);
+	PG_TRY();
+	{
+		qpm_model_from_blob(sm->blob, what, &model);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(mcxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+
 	if (slots == NULL)
 		slots = MemoryContextAllocZero(cache_ctx, sizeof(CacheSlot) * QPM_CACHE_SLOTS);
 	if (n_slots < QPM_CACHE_SLOTS)
@@ -142,11 +163,13 @@ load_slot(const char *name)
 		for (i = 1; i < n_slots; i++)
 			if (slots[i].last_used < slot->last_used)
 				slot = &slots[i];
+		MemoryContextDelete(slot->mcxt);
 	}
 	memset(slot, 0, sizeof(*slot));
 	if (name)
 		memcpy(slot->key, name, key_len);
 	slot->key_len = key_len;
+	slot->mcxt = mcxt;
 	slot->entry.model_id = sm->model_id;
 	slot->entry.version = sm->version;
 	strlcpy(slot->entry.name, sm->name, sizeof(slot->entry.name));

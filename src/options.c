@@ -24,6 +24,13 @@ typedef enum OptType
 	OPT_BOOLEAN
 } OptType;
 
+/* Which algorithms an option applies to. */
+#define A_LIN	(1 << QPM_ALG_LINEAR)
+#define A_GBM	(1 << QPM_ALG_GRADIENT_BOOSTING)
+#define A_RF	(1 << QPM_ALG_RANDOM_FOREST)
+#define A_TREES (A_GBM | A_RF)
+#define A_ALL	(A_LIN | A_TREES)
+
 typedef struct OptSpec
 {
 	const char *key;
@@ -32,32 +39,41 @@ typedef struct OptSpec
 	double		max;
 	bool		min_exclusive;
 	bool		max_exclusive;
+	int			algorithms;
 } OptSpec;
 
 /* Alphabetical: the order of the error detail and of the stored options. */
 static const OptSpec option_specs[] = {
-	{"activate", OPT_BOOLEAN, 0, 0, false, false},
-	{"clip_high", OPT_NUMBER, 0, 100, true, false},
-	{"clip_low", OPT_NUMBER, 0, 100, false, true},
-	{"cv_folds", OPT_INTEGER, 2, 20, false, false},
-	{"interval_level", OPT_NUMBER, 0, 1, true, true},
-	{"lambda", OPT_NUMBER, 0, 1e12, false, false},
-	{"max_rows", OPT_INTEGER, 0, 1e9, false, false},
-	{"min_calls", OPT_NUMBER, 1, 1e15, false, false},
-	{"seed", OPT_INTEGER, 0, 9007199254740991.0, false, false},
-	{"test_fraction", OPT_NUMBER, 0, 0.9, false, false},
+	{"activate", OPT_BOOLEAN, 0, 0, false, false, A_ALL},
+	{"clip_high", OPT_NUMBER, 0, 100, true, false, A_ALL},
+	{"clip_low", OPT_NUMBER, 0, 100, false, true, A_ALL},
+	{"colsample", OPT_NUMBER, 0, 1, true, false, A_TREES},
+	{"cv_folds", OPT_INTEGER, 2, 20, false, false, A_ALL},
+	{"early_stopping_rounds", OPT_INTEGER, 0, 10000, false, false, A_GBM},
+	{"interval_level", OPT_NUMBER, 0, 1, true, true, A_ALL},
+	{"lambda", OPT_NUMBER, 0, 1e12, false, false, A_ALL},
+	{"learning_rate", OPT_NUMBER, 0, 1, true, false, A_GBM},
+	{"max_depth", OPT_INTEGER, 1, 20, false, false, A_TREES},
+	{"max_rows", OPT_INTEGER, 0, 1e9, false, false, A_ALL},
+	{"min_calls", OPT_NUMBER, 1, 1e15, false, false, A_ALL},
+	{"min_child_weight", OPT_NUMBER, 0, 1e9, false, false, A_TREES},
+	{"n_trees", OPT_INTEGER, 1, 10000, false, false, A_TREES},
+	{"seed", OPT_INTEGER, 0, 9007199254740991.0, false, false, A_ALL},
+	{"subsample", OPT_NUMBER, 0, 1, true, false, A_TREES},
+	{"test_fraction", OPT_NUMBER, 0, 0.9, false, false, A_ALL},
 };
 
-/* "activate, clip_high, ..." for error details. */
+/* "activate, clip_high, ..." for error details: the keys of one algorithm. */
 static char *
-accepted_keys(void)
+accepted_keys(QpmAlgorithm alg)
 {
 	StringInfoData s;
 	int			i;
 
 	initStringInfo(&s);
 	for (i = 0; i < (int) lengthof(option_specs); i++)
-		appendStringInfo(&s, "%s%s", i ? ", " : "", option_specs[i].key);
+		if (option_specs[i].algorithms & (1 << alg))
+			appendStringInfo(&s, "%s%s", s.len ? ", " : "", option_specs[i].key);
 	return s.data;
 }
 
@@ -107,7 +123,21 @@ apply_option(QpmTrainSettings *s, const OptSpec *spec, const JsonbValue *v)
 		s->activate = v->val.boolean;
 		return;
 	}
-	if (strcmp(k, "clip_high") == 0)
+	if (strcmp(k, "colsample") == 0)
+		s->trees.colsample = option_number(spec, v);
+	else if (strcmp(k, "early_stopping_rounds") == 0)
+		s->trees.early_stopping_rounds = (int) option_number(spec, v);
+	else if (strcmp(k, "learning_rate") == 0)
+		s->trees.learning_rate = option_number(spec, v);
+	else if (strcmp(k, "max_depth") == 0)
+		s->trees.max_depth = (int) option_number(spec, v);
+	else if (strcmp(k, "min_child_weight") == 0)
+		s->trees.min_child_weight = option_number(spec, v);
+	else if (strcmp(k, "n_trees") == 0)
+		s->trees.n_trees = (int) option_number(spec, v);
+	else if (strcmp(k, "subsample") == 0)
+		s->trees.subsample = option_number(spec, v);
+	else if (strcmp(k, "clip_high") == 0)
 		s->core.clip_hi_pct = option_number(spec, v);
 	else if (strcmp(k, "clip_low") == 0)
 		s->core.clip_lo_pct = option_number(spec, v);
@@ -116,7 +146,7 @@ apply_option(QpmTrainSettings *s, const OptSpec *spec, const JsonbValue *v)
 	else if (strcmp(k, "interval_level") == 0)
 		s->core.interval_level = option_number(spec, v);
 	else if (strcmp(k, "lambda") == 0)
-		s->core.lambda = option_number(spec, v);
+		s->core.lambda = s->trees.lambda = option_number(spec, v);
 	else if (strcmp(k, "max_rows") == 0)
 		s->max_rows = (int64) option_number(spec, v);
 	else if (strcmp(k, "min_calls") == 0)
@@ -129,20 +159,55 @@ apply_option(QpmTrainSettings *s, const OptSpec *spec, const JsonbValue *v)
 		elog(ERROR, "unhandled training option \"%s\"", k);
 }
 
-/* Parse options (NULL = all defaults) into s, or ERROR. */
+/*
+ * Defaults per algorithm, measured on the workload of test/workload with
+ * test/bench/tune_trees.sh (see the README's options table).
+ */
+static void
+set_defaults(QpmAlgorithm alg, QpmTrainSettings *s)
+{
+	memset(s, 0, sizeof(*s));
+	qpm_train_options_default(&s->core);
+	s->core.algorithm = alg;
+	s->min_calls = 1;
+	s->activate = true;
+	s->trees.lambda = s->core.lambda;
+	s->trees.min_child_weight = 1.0;
+	if (alg == QPM_ALG_RANDOM_FOREST)
+	{
+		s->trees.n_trees = 100;
+		s->trees.max_depth = 10;
+		s->trees.subsample = 0.8;
+		s->trees.colsample = 0.8;
+		s->trees.learning_rate = 1.0;
+	}
+	else
+	{
+		s->trees.n_trees = 300;
+		s->trees.max_depth = 6;
+		s->trees.learning_rate = 0.1;
+		s->trees.subsample = 0.8;
+		s->trees.colsample = 1.0;
+		s->trees.early_stopping_rounds = 20;
+	}
+}
+
+/*
+ * Parse options (NULL = all defaults) for alg into s, or ERROR.  lenient
+ * (for 'auto', which trains several algorithms) skips keys that exist but
+ * do not apply to alg.
+ */
 void
-qpm_parse_train_options(Jsonb *options, QpmTrainSettings *s)
+qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
+						QpmTrainSettings *s)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken r;
 
-	memset(s, 0, sizeof(*s));
-	qpm_train_options_default(&s->core);
-	s->min_calls = 1;
-	s->activate = true;
+	set_defaults(alg, s);
 	if (options == NULL)
-		return;
+		goto derived;
 	if (!JB_ROOT_IS_OBJECT(options) || JB_ROOT_IS_SCALAR(options))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -166,35 +231,95 @@ qpm_parse_train_options(Jsonb *options, QpmTrainSettings *s)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown training option \"%s\"", key),
-					 errdetail("Accepted options are: %s.", accepted_keys())));
+					 errdetail("Accepted options for %s are: %s.",
+							   qpm_algorithm_name(alg), accepted_keys(alg))));
 		r = JsonbIteratorNext(&it, &v, true);
 		if (r != WJB_VALUE)
 			elog(ERROR, "unexpected jsonb iterator token %d", (int) r);
+		if (!(spec->algorithms & (1 << alg)) && lenient)
+			continue;
+		if (!(spec->algorithms & (1 << alg)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training option \"%s\" does not apply to algorithm \"%s\"",
+							key, qpm_algorithm_name(alg)),
+					 errdetail("Accepted options for %s are: %s.",
+							   qpm_algorithm_name(alg), accepted_keys(alg))));
 		apply_option(s, spec, &v);
 	}
 	if (!(s->core.clip_lo_pct < s->core.clip_hi_pct))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training option \"clip_low\" must be less than \"clip_high\"")));
+derived:
+	/* Early stopping watches a validation slice of the training statements. */
+	s->core.validation_fraction =
+		(alg == QPM_ALG_GRADIENT_BOOSTING && s->trees.early_stopping_rounds > 0) ? 0.15 : 0.0;
 }
 
-/* The effective settings as a jsonb object. */
+/* The effective settings of the algorithm's options as a jsonb object. */
 Jsonb *
 qpm_train_settings_to_jsonb(const QpmTrainSettings *s)
 {
 	StringInfoData b;
+	int			mask = 1 << s->core.algorithm;
+	int			i;
 
 	initStringInfo(&b);
-	appendStringInfo(&b, "{\"activate\": %s", s->activate ? "true" : "false");
-	qpm_json_number(&b, "clip_high", s->core.clip_hi_pct, false);
-	qpm_json_number(&b, "clip_low", s->core.clip_lo_pct, false);
-	appendStringInfo(&b, ", \"cv_folds\": %d", s->core.cv_folds);
-	qpm_json_number(&b, "interval_level", s->core.interval_level, false);
-	qpm_json_number(&b, "lambda", s->core.lambda, false);
-	appendStringInfo(&b, ", \"max_rows\": " INT64_FORMAT, s->max_rows);
-	qpm_json_number(&b, "min_calls", s->min_calls, false);
-	appendStringInfo(&b, ", \"seed\": " UINT64_FORMAT, s->core.seed);
-	qpm_json_number(&b, "test_fraction", s->core.test_fraction, false);
+	appendStringInfoChar(&b, '{');
+	for (i = 0; i < (int) lengthof(option_specs); i++)
+	{
+		const char *k = option_specs[i].key;
+		double		v;
+
+		if (!(option_specs[i].algorithms & mask))
+			continue;
+		if (b.len > 1)
+			appendStringInfoString(&b, ", ");
+		if (strcmp(k, "activate") == 0)
+		{
+			appendStringInfo(&b, "\"activate\": %s", s->activate ? "true" : "false");
+			continue;
+		}
+		if (strcmp(k, "seed") == 0)
+		{
+			appendStringInfo(&b, "\"seed\": " UINT64_FORMAT, s->core.seed);
+			continue;
+		}
+		if (strcmp(k, "clip_high") == 0)
+			v = s->core.clip_hi_pct;
+		else if (strcmp(k, "clip_low") == 0)
+			v = s->core.clip_lo_pct;
+		else if (strcmp(k, "colsample") == 0)
+			v = s->trees.colsample;
+		else if (strcmp(k, "cv_folds") == 0)
+			v = s->core.cv_folds;
+		else if (strcmp(k, "early_stopping_rounds") == 0)
+			v = s->trees.early_stopping_rounds;
+		else if (strcmp(k, "interval_level") == 0)
+			v = s->core.interval_level;
+		else if (strcmp(k, "lambda") == 0)
+			v = s->core.lambda;
+		else if (strcmp(k, "learning_rate") == 0)
+			v = s->trees.learning_rate;
+		else if (strcmp(k, "max_depth") == 0)
+			v = s->trees.max_depth;
+		else if (strcmp(k, "max_rows") == 0)
+			v = (double) s->max_rows;
+		else if (strcmp(k, "min_calls") == 0)
+			v = s->min_calls;
+		else if (strcmp(k, "min_child_weight") == 0)
+			v = s->trees.min_child_weight;
+		else if (strcmp(k, "n_trees") == 0)
+			v = s->trees.n_trees;
+		else if (strcmp(k, "subsample") == 0)
+			v = s->trees.subsample;
+		else if (strcmp(k, "test_fraction") == 0)
+			v = s->core.test_fraction;
+		else
+			elog(ERROR, "unhandled training option \"%s\"", k);
+		qpm_json_number(&b, k, v, true);
+	}
 	appendStringInfoChar(&b, '}');
 	return qpm_jsonb_from_cstring(b.data);
 }

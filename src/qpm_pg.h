@@ -20,9 +20,12 @@
 #define QPM_LIBRARY_VERSION "1.0"
 #define QPM_SCHEMA "query_perf_ml"
 #define QPM_MAX_NAME_BYTES 63
+#define QPM_ALGORITHM_LIST "gradient_boosting, random_forest, linear, auto"
 
 /* ---- query_perf_ml.c: settings ---- */
 extern int	qpm_source_batch_rows;
+extern int	qpm_training_threads;
+extern bool qpm_training_progress;
 
 /* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
 
@@ -112,15 +115,35 @@ void		qpm_model_from_blob(const bytea *blob, const char *what, QpmModel *out);
 
 /* ---- options.c: train_model's jsonb options ---- */
 
+/* Hyperparameters of the tree algorithms (XGBoost names in xgb_train.c). */
+typedef struct QpmTreeParams
+{
+	int			n_trees;
+	int			max_depth;
+	double		learning_rate;
+	double		subsample;
+	double		colsample;
+	double		min_child_weight;
+	double		lambda;
+	int			early_stopping_rounds;
+} QpmTreeParams;
+
 typedef struct QpmTrainSettings
 {
 	QpmTrainOptions core;
+	QpmTreeParams trees;
 	double		min_calls;
 	bool		activate;
 	int64		max_rows;		/* 0 = from maintenance_work_mem */
 } QpmTrainSettings;
 
-void		qpm_parse_train_options(Jsonb *options, QpmTrainSettings *s);
+/* Parse options for an algorithm (defaults depend on it), or ERROR. */
+void		qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
+									QpmTrainSettings *s);
+
+/* ---- xgb_train.c: the tree fitter (QpmTreeFitFn), arg = QpmTrainSettings ---- */
+int			qpm_xgb_fit(const QpmTreeFitInput *in, void *arg, QpmForest **out,
+						char *err, size_t errlen);
 /* The effective settings as jsonb (stored with the model). */
 Jsonb	   *qpm_train_settings_to_jsonb(const QpmTrainSettings *s);
 

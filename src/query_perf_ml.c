@@ -16,6 +16,8 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 int			qpm_source_batch_rows = 10000;
+int			qpm_training_threads = 1;
+bool		qpm_training_progress = true;
 
 /* Define settings, then initialize each subsystem. */
 void
@@ -28,6 +30,20 @@ _PG_init(void)
 							10000, 100, 1000000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.training_threads",
+							"Threads XGBoost may use while training a tree model.",
+							"Range 1 to 64.  Used only during train_model; predictions are single-threaded.",
+							&qpm_training_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("query_perf_ml.training_progress",
+							 "Report the progress of long trainings as NOTICEs.",
+							 "A NOTICE every 5 seconds with the trees done and the time spent.",
+							 &qpm_training_progress,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("query_perf_ml");
 #else

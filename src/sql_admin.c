@@ -17,13 +17,18 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
+#include "catalog/pg_type.h"
+#include "core/split.h"
 #include "core/transform.h"
+#include "utils/array.h"
 #include "qpm_pg.h"
 
 PG_FUNCTION_INFO_V1(qpm_status);
 PG_FUNCTION_INFO_V1(qpm_feature_report);
 PG_FUNCTION_INFO_V1(qpm_feature_names);
 PG_FUNCTION_INFO_V1(qpm_model_store_changed);
+PG_FUNCTION_INFO_V1(qpm_feature_vectors);
+PG_FUNCTION_INFO_V1(qpm_is_held_out);
 
 /* Per-feature streaming statistics for feature_report. */
 typedef struct FeatureStats
@@ -262,4 +267,74 @@ qpm_feature_names(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(ts, desc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* Scan state of feature_vectors. */
+typedef struct VectorScan
+{
+	Tuplestorestate *ts;
+	TupleDesc	desc;
+} VectorScan;
+
+/* feature_vectors scan: one row per usable source row. */
+static void
+vector_row(const QpmStmtStats *row, void *arg)
+{
+	VectorScan *vs = (VectorScan *) arg;
+	double		x[QPM_STMT_N_FEATURES];
+	Datum		elems[QPM_STMT_N_FEATURES];
+	bool		elem_nulls[QPM_STMT_N_FEATURES];
+	int			dims[1] = {QPM_STMT_N_FEATURES};
+	int			lbs[1] = {1};
+	double		actual;
+	QpmRowStatus st = qpm_stmt_features(row, x, &actual);
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	int			j;
+
+	if (st == QPM_ROW_BAD_CALLS)
+		return;
+	for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+	{
+		elem_nulls[j] = !isfinite(x[j]);
+		elems[j] = Float8GetDatum(elem_nulls[j] ? 0.0 : x[j]);
+	}
+	values[0] = Int64GetDatum(row->queryid);
+	values[1] = PointerGetDatum(construct_md_array(elems, elem_nulls, 1, dims, lbs, FLOAT8OID,
+												   8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[2] = qpm_float8_or_null(st == QPM_ROW_OK ? actual : NAN, &nulls[2]);
+	tuplestore_putvalues(vs->ts, vs->desc, values, nulls);
+}
+
+/*
+ * feature_vectors(source): the feature vector of every row (NULL elements
+ * for missing or non-finite values), ready for predict(), and the actual
+ * mean time per call (NULL when unusable).
+ */
+Datum
+qpm_feature_vectors(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	QpmSource	src;
+	VectorScan	vs;
+
+	qpm_source_open(relid, &src);
+	qpm_srf_init(fcinfo, &vs.ts, &vs.desc);
+	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, vector_row, &vs);
+	return (Datum) 0;
+}
+
+/* is_held_out(queryid, seed, test_fraction): train_model's split, reproducible. */
+Datum
+qpm_is_held_out(PG_FUNCTION_ARGS)
+{
+	int64		queryid = PG_GETARG_INT64(0);
+	int64		seed = PG_GETARG_INT64(1);
+	float8		fraction = PG_GETARG_FLOAT8(2);
+
+	if (seed < 0 || !(fraction >= 0 && fraction <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("seed must be >= 0 and test_fraction between 0 and 1")));
+	PG_RETURN_BOOL(qpm_split_is_test(queryid, (uint64) seed, fraction));
 }

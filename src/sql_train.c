@@ -19,6 +19,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -100,6 +101,80 @@ too_few_rows(const QpmSource *src, const TrainScan *ts)
 			 errhint("Run a workload first, or lower the min_calls option.")));
 }
 
+/* ERROR from a failed core training. */
+static void
+training_failed(const char *alg, const char *err)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("training %s failed: %s", alg, err),
+			 errhint("Held-out statements are chosen by queryid; a source with few distinct statements may need a smaller test_fraction.")));
+}
+
+/* Parse the options of one algorithm and wire the callbacks. */
+static void
+prepare_settings(QpmTrainSettings *s, Jsonb *options, QpmAlgorithm alg, bool lenient)
+{
+	qpm_parse_train_options(options, alg, lenient, s);
+	s->core.check_interrupts = check_interrupts;
+	s->core.fit_trees = qpm_xgb_fit;
+	s->core.fit_trees_arg = s;
+}
+
+/*
+ * 'auto': train every algorithm on the same rows and split, keep the one
+ * with the lowest held-out median q-error.  The comparison is reported as
+ * a NOTICE and stored in the winner's metrics.  Returns the winner's index.
+ */
+static int
+train_auto(const QpmDataset *data, Jsonb *options, QpmTrainSettings *settings,
+		   QpmTrainResult *results, StringInfo comparison)
+{
+	static const QpmAlgorithm candidates[3] = {
+		QPM_ALG_LINEAR, QPM_ALG_RANDOM_FOREST, QPM_ALG_GRADIENT_BOOSTING
+	};
+	StringInfoData detail;
+	char		err[512];
+	int			best = -1;
+	int			i;
+
+	initStringInfo(&detail);
+	appendStringInfoChar(comparison, '{');
+	for (i = 0; i < 3; i++)
+	{
+		const char *alg = qpm_algorithm_name(candidates[i]);
+		QpmMetrics *m = &results[i].test;
+
+		prepare_settings(&settings[i], options, candidates[i], true);
+		settings[i].core.fit_trees_arg = &settings[i];
+		if (qpm_train(data, &settings[i].core, &qpm_feature_set_stmt_stats,
+					  &results[i], err, sizeof(err)) != 0)
+			training_failed(alg, err);
+		if (!isfinite(m->median_q_error))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("algorithm 'auto' needs held-out statements to compare algorithms"),
+					 errhint("Use a source with more distinct statements, or test_fraction > 0.")));
+		appendStringInfo(&detail, "%s%s: median q-error %.3f, p90 q-error %.3f, r2 %.3f, coverage %.3f",
+						 i ? "; " : "", alg, m->median_q_error, m->p90_q_error, m->r2,
+						 m->interval_coverage);
+		appendStringInfo(comparison, "%s\"%s\": {", i ? ", " : "", alg);
+		qpm_json_number(comparison, "median_q_error", m->median_q_error, true);
+		qpm_json_number(comparison, "p90_q_error", m->p90_q_error, false);
+		qpm_json_number(comparison, "r2", m->r2, false);
+		qpm_json_number(comparison, "interval_coverage", m->interval_coverage, false);
+		appendStringInfoChar(comparison, '}');
+		if (best < 0 || m->median_q_error < results[best].test.median_q_error)
+			best = i;
+	}
+	appendStringInfoChar(comparison, '}');
+	ereport(NOTICE,
+			(errmsg("auto: %s has the lowest held-out median q-error",
+					qpm_algorithm_name(candidates[best])),
+			 errdetail("%s.", detail.data)));
+	return best;
+}
+
 /* train_model(name, algorithm, source, options) */
 Datum
 qpm_train_model(PG_FUNCTION_ARGS)
@@ -107,11 +182,16 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	char	   *name;
 	char	   *alg_name;
 	QpmAlgorithm alg;
+	bool		is_auto;
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
-	QpmTrainSettings settings;
+	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	QpmTrainSettings *settings;
+	QpmTrainSettings *win_settings;
 	QpmSource	src;
 	TrainScan	ts;
+	QpmTrainResult *results;
 	QpmTrainResult *res;
+	StringInfoData comparison;
 	QpmNewModel nm;
 	MemoryContext caller_ctx = CurrentMemoryContext;
 	MemoryContext train_ctx;
@@ -134,23 +214,20 @@ qpm_train_model(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("algorithm must not be NULL"),
-				 errhint("Available algorithms: linear.")));
+				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
 	name = qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
 	alg_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	alg = qpm_algorithm_from_name(alg_name);
+	is_auto = strcmp(alg_name, "auto") == 0;
+	alg = is_auto ? QPM_ALG_GRADIENT_BOOSTING : qpm_algorithm_from_name(alg_name);
 	if (alg == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", alg_name),
-				 errhint("Available algorithms: linear.")));
-	if (alg != QPM_ALG_LINEAR)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("algorithm \"%s\" is not available in this version", alg_name),
-				 errhint("Available algorithms: linear.")));
-	qpm_parse_train_options(PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), &settings);
-	settings.core.algorithm = alg;
-	settings.core.check_interrupts = check_interrupts;
+				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	settings = palloc0(sizeof(QpmTrainSettings) * 3);
+	results = palloc0(sizeof(QpmTrainResult) * 3);
+	/* Validate the options before reading anything (also for 'auto'). */
+	prepare_settings(&settings[0], options, alg, is_auto);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -161,11 +238,11 @@ qpm_train_model(PG_FUNCTION_ARGS)
 
 	qpm_source_open(relid, &src);
 	memset(&ts, 0, sizeof(ts));
-	ts.min_calls = settings.min_calls;
+	ts.min_calls = settings[0].min_calls;
 	qpm_dataset_init(&ts.data, QPM_STMT_N_FEATURES,
-					 settings.max_rows > 0 ? (size_t) settings.max_rows :
+					 settings[0].max_rows > 0 ? (size_t) settings[0].max_rows :
 					 rows_for_memory(QPM_STMT_N_FEATURES),
-					 settings.core.seed);
+					 settings[0].core.seed);
 	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, train_row, &ts);
 	if (ts.data.seen < QPM_MIN_TRAIN_ROWS)
 		too_few_rows(&src, &ts);
@@ -177,15 +254,25 @@ qpm_train_model(PG_FUNCTION_ARGS)
 						   maintenance_work_mem),
 				 errhint("Raise maintenance_work_mem or max_rows to train on more rows.")));
 
-	res = palloc(sizeof(QpmTrainResult));
-	if (qpm_train(&ts.data, &settings.core, &qpm_feature_set_stmt_stats, res,
-				  err, sizeof(err)) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("training failed: %s", err),
-				 errhint("Held-out statements are chosen by queryid; a source with few distinct statements may need a smaller test_fraction.")));
+	initStringInfo(&comparison);
+	if (is_auto)
+	{
+		int			w = train_auto(&ts.data, options, settings, results, &comparison);
 
-	if (res->n_test == 0 && settings.core.test_fraction > 0)
+		res = &results[w];
+		win_settings = &settings[w];
+	}
+	else
+	{
+		res = &results[0];
+		win_settings = &settings[0];
+		if (qpm_train(&ts.data, &win_settings->core, &qpm_feature_set_stmt_stats, res,
+					  err, sizeof(err)) != 0)
+			training_failed(alg_name, err);
+	}
+	alg_name = pstrdup(qpm_algorithm_name(win_settings->core.algorithm));
+
+	if (res->n_test == 0 && win_settings->core.test_fraction > 0)
 		ereport(NOTICE,
 				(errmsg("no statement was held out for testing"),
 				 errdetail("The held-out part is chosen by queryid and the source has too few distinct statements; held-out metrics are NULL."),
@@ -212,12 +299,14 @@ qpm_train_model(PG_FUNCTION_ARGS)
 											   ", \"rows_skipped_time\": " INT64_FORMAT
 											   ", \"rows_below_min_calls\": " INT64_FORMAT
 											   ", \"rows_usable\": " UINT64_FORMAT
-											   ", \"rows_sampled\": %zu",
+											   ", \"rows_sampled\": %zu%s%s",
 											   ts.n_read, ts.bad_calls, ts.bad_time,
-											   ts.below_min_calls, ts.data.seen, ts.data.n));
-	nm.options = qpm_train_settings_to_jsonb(&settings);
+											   ts.below_min_calls, ts.data.seen, ts.data.n,
+											   is_auto ? ", \"auto\": " : "",
+											   is_auto ? comparison.data : ""));
+	nm.options = qpm_train_settings_to_jsonb(win_settings);
 	nm.blob = blob;
-	nm.activate = settings.activate;
+	nm.activate = win_settings->activate;
 	model_id = qpm_catalog_store(&nm, &version);
 
 	INSTR_TIME_SET_CURRENT(elapsed);

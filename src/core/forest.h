@@ -5,9 +5,15 @@
  * dump is parsed into this flat layout, which is what the model blob stores
  * and what predict() walks: no XGBoost call at prediction time.  The walk
  * reproduces XGBoost's own arithmetic bit for bit: thresholds and leaf
- * values are floats, the sum is done in float starting from base_score,
- * `x < threshold` goes left, a NaN input follows the node's default
- * direction.
+ * values are floats, each compared feature is rounded to float first (as
+ * XGBoost's DMatrix stores it), the sum is done in float starting from
+ * base_score, `x < threshold` goes left, a NaN input follows the node's
+ * default direction.
+ *
+ * Layout: tree t owns nodes[tree_offset[t] .. tree_offset[t + 1]), its root
+ * first; child indexes are relative to the tree's first node and always
+ * greater than their parent's (the parser writes depth-first preorder), so
+ * a walk moves strictly forward and always ends at a leaf.
  */
 #ifndef QPM_FOREST_H
 #define QPM_FOREST_H
@@ -15,12 +21,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Size limits, enforced by the parser and by validate (so by the blob
+ * reader): they bound the allocation a crafted dump or blob can cause.  A
+ * depth-6 booster has at most 127 nodes per tree.
+ */
+#define QPM_FOREST_MAX_TREES		100000
+#define QPM_FOREST_MAX_TREE_NODES	(1 << 20)
+#define QPM_FOREST_MAX_NODES		(1 << 24)
+
 typedef struct QpmTreeNode
 {
 	int32_t		left;			/* index within the tree; -1 for a leaf */
-	int32_t		right;
+	int32_t		right;			/* -1 for a leaf */
 	int32_t		feature;		/* split feature, -1 for a leaf */
-	uint8_t		default_left;	/* NaN goes left? */
+	uint8_t		default_left;	/* NaN goes left? (0 for a leaf) */
 	float		value;			/* threshold, or leaf value */
 } QpmTreeNode;
 
@@ -34,26 +49,41 @@ typedef struct QpmForest
 	QpmTreeNode *nodes;			/* n_nodes entries, each tree's root first */
 } QpmForest;
 
-/* Allocate an empty forest with room for n_trees / n_nodes (qpm_alloc). */
+/*
+ * Allocate a zeroed forest with room for n_trees / n_nodes, in one
+ * qpm_alloc block (so qpm_forest_free, or the server's memory context,
+ * releases it at once).  NULL when a count is outside the limits above.
+ * The caller fills tree_offset (n_trees + 1 entries) and nodes.
+ */
 QpmForest  *qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features);
+
+/* Release a forest from qpm_forest_alloc; NULL is allowed. */
 void		qpm_forest_free(QpmForest *f);
 
-/* Prediction (margin = sum of leaves + base_score), float arithmetic. */
+/*
+ * Prediction (margin = base_score + sum of leaves), float arithmetic.
+ * x holds at least n_features values.  Hot path: no allocation, no checks
+ * beyond the walk; only call it on a forest that passed validate.
+ */
 float		qpm_forest_predict(const QpmForest *f, const double *x);
 
 /*
- * Check structure: every child index inside its tree, every non-leaf
- * reachable once from the root (no cycles, no sharing), feature indexes
- * < n_features, finite thresholds and leaf values.  Returns 0, or -1 with
- * err filled.  Deserialization and import call it before any walk.
+ * Check structure: counts within the limits, tree offsets increasing from 0
+ * to n_nodes, every child index inside its tree and after its parent, every
+ * non-root node the child of exactly one node (so each is reached exactly
+ * once from the root and a walk ends), leaves marked consistently, feature
+ * indexes < n_features, finite base score, thresholds and leaf values.
+ * Returns 0, or -1 with err filled.  Deserialization and import call it
+ * before any walk.  Uses a scratch buffer of the largest tree's size.
  */
 int			qpm_forest_validate(const QpmForest *f, char *err, size_t errlen);
 
 /*
- * Parse XGBoost's text dump (one string per tree, as returned by
- * XGBoosterDumpModelEx with fmap "" and format "text", with_stats 0) into a
- * forest.  Node ids in the dump are renumbered into the flat layout.
- * Returns NULL with err filled on any malformed input.
+ * Parse XGBoost's text dump (one NUL-terminated string per tree, as
+ * returned by XGBoosterDumpModelEx with fmap "", with_stats 0 and format
+ * "text") into a forest.  Node ids in the dump are renumbered into the
+ * flat layout.  Returns NULL with err filled on any malformed input; the
+ * result has passed qpm_forest_validate.
  */
 QpmForest  *qpm_forest_from_xgb_dump(const char *const *trees, int32_t n_trees,
 									 int32_t n_features, float base_score,

@@ -2,9 +2,12 @@
  * model.c — prediction with a trained model.
  *
  * Everything here is on the hot path of predict(): no allocation, the
- * transformed vector lives on the stack.  The log-scale prediction is
- * clamped to a range of plausible times (1 ns .. 1 year) so exp() can
- * never overflow into Inf whatever the inputs.
+ * transformed vector lives on the stack.  Tree models get the same
+ * transform as linear ones (XGBoost trains on transformed features) and
+ * walk their forest; a tree model without a forest predicts NaN, which
+ * the clamp turns into the floor rather than a crash.  The log-scale
+ * prediction is clamped to a range of plausible times (1 ns .. 1 year) so
+ * exp() can never overflow into Inf whatever the inputs.
  */
 #include <math.h>
 #include <string.h>
@@ -74,6 +77,10 @@ qpm_model_predict_transformed(const QpmModel *m, const double *xt)
 			for (j = 0; j < m->transform.n_features; j++)
 				v += m->linear.coef[j] * xt[j];
 			break;
+		case QPM_ALG_GRADIENT_BOOSTING:
+		case QPM_ALG_RANDOM_FOREST:
+			v = m->forest ? (double) qpm_forest_predict(m->forest, xt) : NAN;
+			break;
 		default:
 			v = NAN;
 			break;
@@ -100,4 +107,14 @@ qpm_model_predict(const QpmModel *m, const double *raw, QpmPrediction *out)
 	out->predicted_ms = exp(lp);
 	out->lower_ms = exp(clamp_log_ms(lp + m->interval.resid_lo));
 	out->upper_ms = exp(clamp_log_ms(lp + m->interval.resid_hi));
+}
+
+/* The forest is the only allocation a model owns. */
+void
+qpm_model_release(QpmModel *m)
+{
+	if (m == NULL)
+		return;
+	qpm_forest_free(m->forest);
+	m->forest = NULL;
 }

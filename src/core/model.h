@@ -2,8 +2,11 @@
  * model.h — a trained model: feature set, transform, predictor, interval.
  *
  * Models predict ln(ms) internally; qpm_model_predict turns that into
- * milliseconds with a prediction interval.  The struct is self-contained
- * (no pointers for the linear model) so the cache can hold it as is.
+ * milliseconds with a prediction interval.  A linear model is
+ * self-contained (no pointers), so the cache can hold it as is; a tree
+ * model points at its forest, allocated by whoever built or deserialized
+ * it (qpm_alloc, so in the server the current memory context): a copy of
+ * the struct shares the forest, and must not outlive it.
  */
 #ifndef QPM_MODEL_H
 #define QPM_MODEL_H
@@ -11,6 +14,7 @@
 #include <stdint.h>
 
 #include "feature_set.h"
+#include "forest.h"
 #include "transform.h"
 
 typedef enum QpmAlgorithm
@@ -47,7 +51,8 @@ typedef struct QpmModel
 	const QpmFeatureSet *feature_set;
 	QpmTransform transform;
 	QpmInterval interval;
-	QpmLinear	linear;
+	QpmLinear	linear;			/* QPM_ALG_LINEAR only */
+	QpmForest  *forest;			/* tree algorithms only; NULL for linear */
 } QpmModel;
 
 typedef struct QpmPrediction
@@ -66,5 +71,11 @@ double		qpm_model_predict_log(const QpmModel *m, const double *raw);
 /* Milliseconds with interval from a raw feature vector. */
 void		qpm_model_predict(const QpmModel *m, const double *raw,
 							  QpmPrediction *out);
+
+/*
+ * Free what the model owns (its forest) and clear the pointer; for
+ * standalone code, the server leaves this to the memory context.
+ */
+void		qpm_model_release(QpmModel *m);
 
 #endif

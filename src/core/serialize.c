@@ -14,13 +14,19 @@
  *    16  payload length         u32        (= blob length - 32)
  *    20  crc-32 of the payload  u32        (zlib's crc32)
  *    24  reserved               8 bytes    0
- *   payload, doubles as IEEE-754 bit patterns in a little-endian u64
+ *   payload, doubles as IEEE-754 bit patterns in a little-endian u64,
+ *   floats likewise in a u32, signed integers two's complement
  *     interval   level, resid_lo, resid_hi                    3 x f64
  *     transform  clip_lo_pct, clip_hi_pct f64, standardize u8,
  *                per feature: impute, clip_lo, clip_hi f64, log1p u8,
  *                center, scale f64                      17 + 41 n bytes
  *     algorithm section, chosen by the header's algorithm:
  *       QPM_ALG_LINEAR  intercept, coef[n_features]       (1 + n) x f64
+ *       QPM_ALG_GRADIENT_BOOSTING, QPM_ALG_RANDOM_FOREST (forest.h):
+ *         n_trees T, n_nodes N u32, n_features (= n), algorithm u16,
+ *         base_score f32, tree_offset[T + 1] u32,
+ *         per node: left, right, feature i32, default_left u8,
+ *         value f32                         16 + 4 (T + 1) + 17 N bytes
  *
  * Every field is written byte by byte, never by copying a struct, so the
  * blob is the same on every compiler, padding rule and endianness, and a
@@ -35,10 +41,24 @@
  * the same bytes; the fuzz target asserts that.  The model is built in a
  * local and copied out only on success, so *out is untouched on error.
  *
- * Adding an algorithm (the tree ensembles) means a case in each switch on
- * the algorithm: its section size, writer and reader; the header and the
- * shared interval and transform sections stay as they are.  A section that
- * needs variable-length storage would allocate it with qpm_alloc.
+ * Adding an algorithm means a case in each switch on the algorithm: its
+ * section size, writer and reader; the header and the shared interval and
+ * transform sections stay as they are.
+ *
+ * The forest is the one variable-length section.  Its counts are checked
+ * against the limits in forest.h and against the bytes actually present
+ * before anything is allocated, so a crafted count cannot make the reader
+ * allocate more than the blob's own size implies.  The forest is then
+ * allocated with qpm_alloc (the caller's memory context in the server),
+ * read, and accepted only if qpm_forest_validate passes: the walker relies
+ * on it.  On any later failure it is freed before returning, so an error
+ * never leaks it; on success the caller owns it (see serialize.h).
+ * Serialize validates the forest too, so it never writes a blob that
+ * deserialize would refuse.  The forest head repeats the header's feature
+ * count and algorithm inside the checksummed payload: the header itself is
+ * not checksummed, and the two tree algorithms share this section, so
+ * without the copy a single flipped header bit would relabel a gradient
+ * boosting model as a random forest unnoticed.
  *
  * QPM_FUZZ_SKIP_CRC: defined only when building the fuzz target, it makes
  * deserialize accept a checksum mismatch so random inputs can reach the
@@ -70,6 +90,9 @@
 #define INTERVAL_SIZE		(3 * F64_SIZE)
 #define TRANSFORM_HEAD_SIZE	(2 * F64_SIZE + 1)
 #define FEATURE_XF_SIZE		(5 * F64_SIZE + 1)
+#define U32_SIZE			4
+#define FOREST_HEAD_SIZE	(3 * U32_SIZE + 2 * 2)
+#define TREE_NODE_SIZE		(4 * U32_SIZE + 1)
 
 /*
  * Bounds-checked reader over the payload.  A read past the end sets
@@ -197,6 +220,56 @@ read_f64(BlobReader *r, const char *what)
 	return v;
 }
 
+/* A little-endian u32, 0 when truncated. */
+static uint32_t
+read_u32(BlobReader *r, const char *what)
+{
+	const uint8_t *p = reader_take(r, U32_SIZE, what);
+
+	return p ? get_u32(p) : 0;
+}
+
+/* A little-endian u16, 0 when truncated. */
+static uint16_t
+read_u16(BlobReader *r, const char *what)
+{
+	const uint8_t *p = reader_take(r, 2, what);
+
+	return p ? get_u16(p) : 0;
+}
+
+/* A two's complement i32, converted without relying on implementation-defined casts. */
+static int32_t
+read_i32(BlobReader *r, const char *what)
+{
+	uint32_t	u = read_u32(r, what);
+
+	if (u <= (uint32_t) INT32_MAX)
+		return (int32_t) u;
+	return (int32_t) (u - (uint32_t) INT32_MAX - 1) + INT32_MIN;
+}
+
+/* A float from its IEEE-754 bit pattern, 0 when truncated. */
+static float
+read_f32(BlobReader *r, const char *what)
+{
+	uint32_t	bits = read_u32(r, what);
+	float		v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+/* The message for a read past the payload's end; always returns -1. */
+static int
+report_truncation(const BlobReader *r, char *err, size_t errlen)
+{
+	set_error(err, errlen,
+			  "payload truncated: %zu bytes, need more at byte %zu for %s",
+			  r->len, r->fail_pos, r->fail_what);
+	return -1;
+}
+
 /* Claim n bytes of the output, or mark the writer failed and return NULL. */
 static uint8_t *
 writer_take(BlobWriter *w, size_t n)
@@ -223,6 +296,36 @@ write_u8(BlobWriter *w, uint8_t v)
 		p[0] = v;
 }
 
+/* A little-endian u16. */
+static void
+write_u16(BlobWriter *w, uint16_t v)
+{
+	uint8_t    *p = writer_take(w, 2);
+
+	if (p)
+		put_u16(p, v);
+}
+
+/* A little-endian u32. */
+static void
+write_u32(BlobWriter *w, uint32_t v)
+{
+	uint8_t    *p = writer_take(w, U32_SIZE);
+
+	if (p)
+		put_u32(p, v);
+}
+
+/* A float as its IEEE-754 bit pattern, little-endian. */
+static void
+write_f32(BlobWriter *w, float v)
+{
+	uint32_t	bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	write_u32(w, bits);
+}
+
 /* A double as its IEEE-754 bit pattern, little-endian. */
 static void
 write_f64(BlobWriter *w, double v)
@@ -241,38 +344,67 @@ write_f64(BlobWriter *w, double v)
 	}
 }
 
-/*
- * Encoded size of the algorithm's own section for n features, or 0 when
- * this build cannot encode the algorithm (so it also answers "supported?").
- */
-static size_t
-algorithm_section_size(QpmAlgorithm alg, int n)
+/* Algorithms this build can encode and decode. */
+static bool
+algorithm_is_supported(QpmAlgorithm alg)
 {
 	switch (alg)
 	{
 		case QPM_ALG_LINEAR:
-			return F64_SIZE * (size_t) (1 + n);
+		case QPM_ALG_GRADIENT_BOOSTING:
+		case QPM_ALG_RANDOM_FOREST:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Tree algorithms keep their parameters in a forest. */
+static bool
+algorithm_has_forest(QpmAlgorithm alg)
+{
+	return alg == QPM_ALG_GRADIENT_BOOSTING || alg == QPM_ALG_RANDOM_FOREST;
+}
+
+/* Encoded size of a forest's tree offsets and nodes (after its 16-byte head). */
+static size_t
+forest_body_size(uint32_t n_trees, uint32_t n_nodes)
+{
+	return U32_SIZE * ((size_t) n_trees + 1) + TREE_NODE_SIZE * (size_t) n_nodes;
+}
+
+/*
+ * Encoded size of the model's own section, or 0 when it cannot be encoded:
+ * unknown algorithm, or a tree model without a forest whose counts are
+ * within forest.h's limits (checked so the size arithmetic is safe).
+ */
+static size_t
+algorithm_section_size(const QpmModel *m)
+{
+	const QpmForest *f = m->forest;
+
+	switch (m->algorithm)
+	{
+		case QPM_ALG_LINEAR:
+			return F64_SIZE * (size_t) (1 + m->transform.n_features);
+		case QPM_ALG_GRADIENT_BOOSTING:
+		case QPM_ALG_RANDOM_FOREST:
+			if (f == NULL || f->n_features != m->transform.n_features ||
+				f->n_trees < 1 || f->n_trees > QPM_FOREST_MAX_TREES ||
+				f->n_nodes < f->n_trees || f->n_nodes > QPM_FOREST_MAX_NODES)
+				return 0;
+			return FOREST_HEAD_SIZE +
+				forest_body_size((uint32_t) f->n_trees, (uint32_t) f->n_nodes);
 		default:
 			return 0;
 	}
 }
 
-/* Payload size the header announces for a model of this shape, 0 if unencodable. */
-static size_t
-payload_size(QpmAlgorithm alg, int n)
-{
-	size_t		section = algorithm_section_size(alg, n);
-
-	if (section == 0)
-		return 0;
-	return INTERVAL_SIZE + TRANSFORM_HEAD_SIZE +
-		FEATURE_XF_SIZE * (size_t) n + section;
-}
-
 /*
- * A model serialize can encode: known algorithm, a feature set, and a
- * transform sized for it.  Values are not checked here; deserialize is the
- * gate, and the trainer only produces finite parameters.
+ * A model serialize can encode: known algorithm, a feature set, a
+ * transform sized for it, and for trees a forest of the same width.
+ * Values are not checked here; deserialize is the gate, and the trainer
+ * only produces finite parameters.
  */
 static bool
 model_is_encodable(const QpmModel *m)
@@ -281,7 +413,7 @@ model_is_encodable(const QpmModel *m)
 		m->transform.n_features == m->feature_set->n_features &&
 		m->transform.n_features >= 0 &&
 		m->transform.n_features <= QPM_MAX_FEATURES &&
-		algorithm_section_size(m->algorithm, m->transform.n_features) > 0;
+		algorithm_section_size(m) > 0;
 }
 
 /* Bytes serialize will write, 0 for a model it cannot encode. */
@@ -290,8 +422,9 @@ qpm_model_serialized_size(const QpmModel *m)
 {
 	if (!model_is_encodable(m))
 		return 0;
-	return QPM_BLOB_HEADER_SIZE +
-		payload_size(m->algorithm, m->transform.n_features);
+	return QPM_BLOB_HEADER_SIZE + INTERVAL_SIZE + TRANSFORM_HEAD_SIZE +
+		FEATURE_XF_SIZE * (size_t) m->transform.n_features +
+		algorithm_section_size(m);
 }
 
 /* The interval section. */
@@ -336,6 +469,31 @@ write_linear(BlobWriter *w, const QpmLinear *lin, int n)
 		write_f64(w, lin->coef[j]);
 }
 
+/* The forest section; int32 to uint32 is well defined (modulo 2^32). */
+static void
+write_forest(BlobWriter *w, const QpmForest *f, QpmAlgorithm alg)
+{
+	int32_t		i;
+
+	write_u32(w, (uint32_t) f->n_trees);
+	write_u32(w, (uint32_t) f->n_nodes);
+	write_u16(w, (uint16_t) f->n_features);
+	write_u16(w, (uint16_t) alg);
+	write_f32(w, f->base_score);
+	for (i = 0; i <= f->n_trees; i++)
+		write_u32(w, (uint32_t) f->tree_offset[i]);
+	for (i = 0; i < f->n_nodes; i++)
+	{
+		const QpmTreeNode *n = &f->nodes[i];
+
+		write_u32(w, (uint32_t) n->left);
+		write_u32(w, (uint32_t) n->right);
+		write_u32(w, (uint32_t) n->feature);
+		write_u8(w, n->default_left);
+		write_f32(w, n->value);
+	}
+}
+
 /* Header written last, once the payload (and so its checksum) exists. */
 size_t
 qpm_model_serialize(const QpmModel *m, uint8_t *buf, size_t len)
@@ -346,6 +504,10 @@ qpm_model_serialize(const QpmModel *m, uint8_t *buf, size_t len)
 	uint8_t    *h;
 
 	if (total == 0 || buf == NULL || len < total)
+		return 0;
+	/* never write a forest that deserialize would refuse */
+	if (algorithm_has_forest(m->algorithm) &&
+		qpm_forest_validate(m->forest, NULL, 0) != 0)
 		return 0;
 	plen = total - QPM_BLOB_HEADER_SIZE;
 
@@ -359,6 +521,10 @@ qpm_model_serialize(const QpmModel *m, uint8_t *buf, size_t len)
 	{
 		case QPM_ALG_LINEAR:
 			write_linear(&w, &m->linear, m->transform.n_features);
+			break;
+		case QPM_ALG_GRADIENT_BOOSTING:
+		case QPM_ALG_RANDOM_FOREST:
+			write_forest(&w, m->forest, m->algorithm);
 			break;
 		default:
 			return 0;			/* excluded by qpm_model_serialized_size */
@@ -488,6 +654,108 @@ read_linear(BlobReader *r, QpmLinear *lin, int n)
 		lin->coef[j] = read_f64(r, "coefficient");
 }
 
+/*
+ * Parse the forest section of a model with n features and algorithm alg
+ * (both from the header) into *out: counts, then a size check against the
+ * bytes left (before allocating), then the arrays, then qpm_forest_validate.
+ * Returns 0, or -1 with err filled and nothing allocated.
+ */
+static int
+read_forest(BlobReader *r, int n, QpmAlgorithm alg, QpmForest **out,
+			char *err, size_t errlen)
+{
+	uint32_t	n_trees;
+	uint32_t	n_nodes;
+	uint16_t	n_features;
+	uint16_t	forest_alg;
+	float		base_score;
+	size_t		need;
+	size_t		left;
+	QpmForest  *f;
+	int32_t		i;
+
+	n_trees = read_u32(r, "forest tree count");
+	n_nodes = read_u32(r, "forest node count");
+	n_features = read_u16(r, "forest feature count");
+	forest_alg = read_u16(r, "forest algorithm");
+	base_score = read_f32(r, "forest base score");
+	if (r->failed)
+		return report_truncation(r, err, errlen);
+	if (n_trees < 1 || n_trees > QPM_FOREST_MAX_TREES)
+	{
+		set_error(err, errlen, "forest tree count %u not in 1 to %d",
+				  (unsigned) n_trees, QPM_FOREST_MAX_TREES);
+		return -1;
+	}
+	if (n_nodes < n_trees || n_nodes > QPM_FOREST_MAX_NODES)
+	{
+		set_error(err, errlen, "forest node count %u not in %u to %d",
+				  (unsigned) n_nodes, (unsigned) n_trees, QPM_FOREST_MAX_NODES);
+		return -1;
+	}
+	if ((int) n_features != n)
+	{
+		set_error(err, errlen,
+				  "forest feature count %u does not match the header's %d",
+				  (unsigned) n_features, n);
+		return -1;
+	}
+	if (forest_alg != (uint16_t) alg)
+	{
+		set_error(err, errlen,
+				  "forest algorithm %u does not match the header's %u",
+				  (unsigned) forest_alg, (unsigned) alg);
+		return -1;
+	}
+	need = forest_body_size(n_trees, n_nodes);
+	left = r->len - r->pos;
+	if (left < need)
+	{
+		set_error(err, errlen,
+				  "payload truncated: %zu bytes, a forest of %u trees and %u nodes needs %zu more",
+				  r->len, (unsigned) n_trees, (unsigned) n_nodes, need - left);
+		return -1;
+	}
+	if (left > need)
+	{
+		set_error(err, errlen, "payload has %zu trailing bytes", left - need);
+		return -1;
+	}
+
+	f = qpm_forest_alloc((int32_t) n_trees, (int32_t) n_nodes, n);
+	if (f == NULL)				/* only for n < 1, which no feature set has */
+	{
+		set_error(err, errlen, "forest cannot have %d features", n);
+		return -1;
+	}
+	f->base_score = base_score;
+	for (i = 0; i <= f->n_trees; i++)
+		f->tree_offset[i] = read_i32(r, "tree offset");
+	for (i = 0; i < f->n_nodes; i++)
+	{
+		QpmTreeNode *node = &f->nodes[i];
+
+		node->left = read_i32(r, "node left");
+		node->right = read_i32(r, "node right");
+		node->feature = read_i32(r, "node feature");
+		node->default_left = read_u8(r, "node default");
+		node->value = read_f32(r, "node value");
+	}
+	/* sized exactly above, so a failure here is a bug; refuse anyway */
+	if (r->failed)
+	{
+		qpm_forest_free(f);
+		return report_truncation(r, err, errlen);
+	}
+	if (qpm_forest_validate(f, err, errlen) != 0)
+	{
+		qpm_forest_free(f);
+		return -1;
+	}
+	*out = f;
+	return 0;
+}
+
 /* Range checks on the interval; 0 or -1 with err filled. */
 static int
 check_interval(const QpmInterval *iv, char *err, size_t errlen)
@@ -615,7 +883,7 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 		return -1;
 
 	alg = get_u16(buf + OFF_ALGORITHM);
-	if (algorithm_section_size((QpmAlgorithm) alg, 1) == 0)
+	if (!algorithm_is_supported((QpmAlgorithm) alg))
 	{
 		set_error(err, errlen, "unsupported algorithm %u", (unsigned) alg);
 		return -1;
@@ -677,39 +945,50 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 		case QPM_ALG_LINEAR:
 			read_linear(&r, &m.linear, n);
 			break;
+		case QPM_ALG_GRADIENT_BOOSTING:
+		case QPM_ALG_RANDOM_FOREST:
+			/* reports its own errors: it must not allocate on a bad size */
+			if (read_forest(&r, n, m.algorithm, &m.forest, err, errlen) != 0)
+				return -1;
+			break;
 		default:
 			/* excluded above; kept so a new algorithm gets a case here */
 			set_error(err, errlen, "unsupported algorithm %u", (unsigned) alg);
 			return -1;
 	}
+	/* from here on, failures must free the forest read above */
 	if (r.failed)
 	{
-		set_error(err, errlen,
-				  "payload truncated: %zu bytes, need more at byte %zu for %s",
-				  r.len, r.fail_pos, r.fail_what);
-		return -1;
+		report_truncation(&r, err, errlen);
+		goto fail;
 	}
 	if (r.pos != r.len)
 	{
 		set_error(err, errlen, "payload has %zu trailing bytes",
 				  r.len - r.pos);
-		return -1;
+		goto fail;
 	}
 
 	if (check_interval(&m.interval, err, errlen) != 0 ||
 		check_transform(&m.transform, err, errlen) != 0)
-		return -1;
+		goto fail;
 	switch (m.algorithm)
 	{
 		case QPM_ALG_LINEAR:
 			if (check_linear(&m.linear, n, err, errlen) != 0)
-				return -1;
+				goto fail;
 			break;
 		default:
-			break;
+			break;				/* a forest was validated as it was read */
 	}
 
 	if (out != NULL)
 		*out = m;
+	else
+		qpm_forest_free(m.forest);	/* validation only: nobody takes it */
 	return 0;
+
+fail:
+	qpm_forest_free(m.forest);
+	return -1;
 }

@@ -6,7 +6,8 @@
  *     feature set id u16, feature set version u16, n_features u16,
  *     reserved u16 (0), payload length u32, crc32 of payload u32,
  *     reserved 8 bytes (0)
- *   payload: interval, transform, then the algorithm's parameters
+ *   payload: interval, transform, then the algorithm's parameters: the
+ *     linear coefficients, or for tree models the flat forest (forest.h)
  *     (field by field in serialize.c's banner).
  * Deserialization verifies every header field, the length, the checksum
  * and every value's range before returning a model: a truncated or
@@ -30,7 +31,9 @@ size_t		qpm_model_serialized_size(const QpmModel *m);
 /*
  * Write into buf (len >= serialized size); returns bytes written, or 0 when
  * buf is too small or m cannot be encoded (unknown algorithm, no feature
- * set, transform.n_features different from the feature set's).
+ * set, transform.n_features different from the feature set's, a tree
+ * model without a forest of that width, or whose forest fails
+ * qpm_forest_validate).
  */
 size_t		qpm_model_serialize(const QpmModel *m, uint8_t *buf, size_t len);
 
@@ -38,6 +41,14 @@ size_t		qpm_model_serialize(const QpmModel *m, uint8_t *buf, size_t len);
  * Parse and verify; returns 0, or -1 with err filled (short, lower-case)
  * and *out untouched; out may be NULL to validate only.  On success
  * out->feature_set points at the static table qpm_feature_set_find returns.
+ *
+ * Ownership: for a tree model, out->forest is allocated with qpm_alloc in
+ * the current allocator context (the server's CurrentMemoryContext) and
+ * belongs to the caller: standalone code frees it with qpm_model_release
+ * (or qpm_forest_free); in the server it lives as long as that context, so
+ * a cache must deserialize in its own long-lived context, not copy the
+ * struct out of a shorter one.  Linear models allocate nothing
+ * (out->forest is NULL).  On error nothing stays allocated.
  */
 int			qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 								  char *err, size_t errlen);

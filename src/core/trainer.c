@@ -39,6 +39,7 @@ qpm_train_options_default(QpmTrainOptions *opt)
 	opt->clip_lo_pct = 0.5;
 	opt->clip_hi_pct = 99.5;
 	opt->cv_folds = 5;
+	opt->validation_fraction = 0.0;
 }
 
 /* qsort comparator for doubles. */
@@ -95,9 +96,15 @@ check_options(const QpmTrainOptions *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "interval_level must be between 0 and 1 (exclusive)");
 	else if (opt->cv_folds < 2 || opt->cv_folds > 20)
 		snprintf(err, errlen, "cv_folds must be between 2 and 20");
-	else if (opt->algorithm != QPM_ALG_LINEAR)
+	else if (opt->algorithm != QPM_ALG_LINEAR &&
+			 opt->algorithm != QPM_ALG_GRADIENT_BOOSTING &&
+			 opt->algorithm != QPM_ALG_RANDOM_FOREST)
 		snprintf(err, errlen, "algorithm %d is not supported by this trainer",
 				 (int) opt->algorithm);
+	else if (opt->algorithm != QPM_ALG_LINEAR && opt->fit_trees == NULL)
+		snprintf(err, errlen, "no tree fitter for a tree algorithm");
+	else if (!(opt->validation_fraction >= 0 && opt->validation_fraction <= 0.5))
+		snprintf(err, errlen, "validation_fraction must be in [0, 0.5]");
 	else
 		return 0;
 	return -1;
@@ -167,6 +174,147 @@ done:
 	return rc;
 }
 
+/* qsort comparator for ints. */
+static int
+cmp_int(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Fit trees on the rows selected by use[] (1 = fit, 2 = early-stopping
+ * validation); returns the forest or NULL with err filled.
+ */
+static QpmForest *
+fit_subset(const double *T, const double *y, size_t n, int p, const char *use,
+		   int max_trees, double *Xf, double *yf, double *Xv, double *yv,
+		   const QpmTrainOptions *opt, char *err, size_t errlen)
+{
+	QpmTreeFitInput in;
+	QpmForest  *forest = NULL;
+	size_t		nf = 0,
+				nv = 0,
+				i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (use[i] == 1)
+		{
+			memcpy(Xf + nf * (size_t) p, T + i * (size_t) p, sizeof(double) * (size_t) p);
+			yf[nf++] = y[i];
+		}
+		else if (use[i] == 2)
+		{
+			memcpy(Xv + nv * (size_t) p, T + i * (size_t) p, sizeof(double) * (size_t) p);
+			yv[nv++] = y[i];
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.p = p;
+	in.X_fit = Xf;
+	in.y_fit = yf;
+	in.n_fit = nf;
+	in.max_trees = max_trees;
+	if (nv > 0)
+	{
+		in.X_valid = Xv;
+		in.y_valid = yv;
+		in.n_valid = nv;
+	}
+	if (opt->fit_trees(&in, opt->fit_trees_arg, &forest, err, errlen) != 0)
+		return NULL;
+	return forest;
+}
+
+/*
+ * Trees, cross-conformal like the linear model: for each fold, fit on the
+ * other folds (early stopping on a validation slice of them, chosen by a
+ * third queryid hash) and collect the fold's residuals; then fit the final
+ * trees on every train row with the median number of rounds the folds kept.
+ * This costs cv_folds + 1 fits, and in exchange every train statement
+ * calibrates the interval and every train row trains the final model.
+ * Too few statements for folds: one fit, in-sample residuals.
+ */
+static int
+fit_trees(QpmModel *m, const double *T, const double *y, const int64_t *qid,
+		  const int *fold, size_t n, const QpmTrainOptions *opt,
+		  char *err, size_t errlen)
+{
+	int			p = m->transform.n_features;
+	int			k = opt->cv_folds;
+	size_t		rows = n > 0 ? n : 1;
+	double	   *Xf = qpm_alloc(sizeof(double) * rows * (size_t) p);
+	double	   *yf = qpm_alloc(sizeof(double) * rows);
+	double	   *Xv = qpm_alloc(sizeof(double) * rows * (size_t) p);
+	double	   *yv = qpm_alloc(sizeof(double) * rows);
+	double	   *resid = qpm_alloc(sizeof(double) * rows);
+	char	   *use = qpm_alloc(rows);
+	int		   *rounds = qpm_alloc(sizeof(int) * (size_t) k);
+	int			n_rounds = 0;
+	size_t		n_resid = 0,
+				i;
+	int			f,
+				rc = -1;
+
+	for (f = 0; f < k; f++)
+	{
+		QpmModel	fm = *m;
+		size_t		in_fold = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (fold[i] == f)
+			{
+				use[i] = 0;
+				in_fold++;
+			}
+			else if (opt->validation_fraction > 0 &&
+					 qpm_split_unit(qid[i], opt->seed, 3) < opt->validation_fraction)
+				use[i] = 2;
+			else
+				use[i] = 1;
+		}
+		if (in_fold == 0 || n - in_fold < QPM_MIN_TRAIN_ROWS)
+			continue;
+		fm.forest = fit_subset(T, y, n, p, use, 0, Xf, yf, Xv, yv, opt, err, errlen);
+		if (fm.forest == NULL)
+			goto done;
+		rounds[n_rounds++] = fm.forest->n_trees;
+		for (i = 0; i < n; i++)
+			if (fold[i] == f)
+				resid[n_resid++] = y[i] - qpm_model_predict_transformed(&fm, T + i * (size_t) p);
+		qpm_forest_free(fm.forest);
+	}
+
+	/* The final trees: every row, the folds' median number of rounds. */
+	memset(use, 1, rows);
+	qsort(rounds, (size_t) n_rounds, sizeof(int), cmp_int);
+	m->forest = fit_subset(T, y, n, p, use, n_rounds > 0 ? rounds[n_rounds / 2] : 0,
+						   Xf, yf, Xv, yv, opt, err, errlen);
+	if (m->forest == NULL)
+		goto done;
+	if (n_resid < QPM_MIN_CALIBRATION_RESIDUALS)
+	{
+		n_resid = 0;
+		for (i = 0; i < n; i++)
+			resid[n_resid++] = y[i] - qpm_model_predict_transformed(m, T + i * (size_t) p);
+	}
+	calibrate_interval(&m->interval, resid, n_resid, opt->interval_level);
+	rc = 0;
+done:
+	qpm_free(Xf);
+	qpm_free(yf);
+	qpm_free(Xv);
+	qpm_free(yv);
+	qpm_free(resid);
+	qpm_free(use);
+	qpm_free(rounds);
+	return rc;
+}
+
 /* The whole pipeline; see the file banner. */
 int
 qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
@@ -178,6 +326,7 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 	double	   *T = NULL;
 	double	   *ty = NULL;
 	int		   *fold = NULL;
+	int64_t    *tqid = NULL;
 	size_t		n_train = 0;
 	size_t		i;
 	QpmModel   *m = &res->model;
@@ -220,16 +369,23 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 	T = qpm_alloc(sizeof(double) * n_train * (size_t) p);
 	ty = qpm_alloc(sizeof(double) * n_train);
 	fold = qpm_alloc(sizeof(int) * n_train);
+	tqid = qpm_alloc(sizeof(int64_t) * n_train);
 	for (i = 0; i < n_train; i++)
 	{
 		size_t		r = train_rows[i];
 
 		qpm_transform_apply(&m->transform, data->X + r * (size_t) p, T + i * (size_t) p);
 		ty[i] = data->y[r];
+		tqid[i] = data->queryid[r];
 		fold[i] = qpm_split_fold(data->queryid[r], opt->seed, opt->cv_folds);
 	}
 
-	if (fit_linear(m, T, ty, fold, n_train, opt, err, errlen) != 0)
+	if (opt->algorithm == QPM_ALG_LINEAR)
+	{
+		if (fit_linear(m, T, ty, fold, n_train, opt, err, errlen) != 0)
+			goto done;
+	}
+	else if (fit_trees(m, T, ty, tqid, fold, n_train, opt, err, errlen) != 0)
 		goto done;
 	if (opt->check_interrupts)
 		opt->check_interrupts();
@@ -252,5 +408,6 @@ done:
 	qpm_free(T);
 	qpm_free(ty);
 	qpm_free(fold);
+	qpm_free(tqid);
 	return rc;
 }

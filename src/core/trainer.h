@@ -2,9 +2,16 @@
  * trainer.h — the whole training pipeline on rows already in memory.
  *
  * Split by queryid hash into train / test; fit the transform on train rows;
- * fit the model; calibrate the interval by grouped cross-validation on the
- * train rows (cross-conformal: out-of-fold residual quantiles); evaluate on
- * the test rows.  Pure computation: no I/O, no PostgreSQL.
+ * fit the model; calibrate the interval; evaluate on the test rows.
+ *
+ * Linear: interval by grouped cross-validation on the train rows
+ * (cross-conformal: out-of-fold residual quantiles), model on all of them.
+ * Trees: the same cross-conformal calibration, with one tree fit per fold
+ * (early stopping on a validation slice of the fold's training part), and
+ * final trees fitted on all train rows with the folds' median number of
+ * rounds.  The trees themselves are fitted by a callback (XGBoost in the
+ * server, anything in tests), so this file stays pure computation: no I/O,
+ * no PostgreSQL, no XGBoost.
  */
 #ifndef QPM_TRAINER_H
 #define QPM_TRAINER_H
@@ -13,10 +20,28 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "forest.h"
 #include "metrics.h"
 #include "model.h"
 
 #define QPM_MIN_TRAIN_ROWS 10
+
+/* What a tree fitter gets: transformed rows to fit on and to stop early with. */
+typedef struct QpmTreeFitInput
+{
+	int			p;
+	const double *X_fit;		/* n_fit x p, transformed */
+	const double *y_fit;		/* ln(ms) */
+	size_t		n_fit;
+	const double *X_valid;		/* n_valid x p, or NULL (no early stopping) */
+	const double *y_valid;
+	size_t		n_valid;
+	int			max_trees;		/* > 0: at most this many boosting rounds */
+} QpmTreeFitInput;
+
+/* Fits trees; returns 0 and *out, or -1 with err filled.  May longjmp. */
+typedef int (*QpmTreeFitFn) (const QpmTreeFitInput *in, void *arg,
+							 QpmForest **out, char *err, size_t errlen);
 
 typedef struct QpmTrainOptions
 {
@@ -27,7 +52,10 @@ typedef struct QpmTrainOptions
 	double		interval_level; /* (0, 1) */
 	double		clip_lo_pct;
 	double		clip_hi_pct;
-	int			cv_folds;		/* for interval calibration, >= 2 */
+	int			cv_folds;		/* interval calibration, 2..20 */
+	double		validation_fraction;	/* trees with early stopping, [0, 0.5] */
+	QpmTreeFitFn fit_trees;		/* required for tree algorithms */
+	void	   *fit_trees_arg;
 	/* Called between stages; may longjmp (cancel).  NULL = none. */
 	void		(*check_interrupts) (void);
 } QpmTrainOptions;

@@ -6,20 +6,28 @@
  * canonical and anything else means the parser accepted slack the writer
  * never produces, and (2) predict finite, ordered values, since a loaded
  * model must never turn into a wrong answer.  Any violation aborts.
+ * Tree models (gradient boosting, random forest) carry a forest that
+ * deserialize allocates; it is released after the checks, so the leak
+ * checker also covers every path that builds one, and the forest must pass
+ * qpm_forest_validate on its own.
  *
  * Built with -DQPM_FUZZ_SKIP_CRC so deserialize ignores a checksum mismatch:
  * otherwise nearly every mutation dies at the CRC and the value checks
  * behind it are never reached.  The stored CRC bytes (header offset 20..23)
  * are then the one place the re-serialized blob may differ.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DQPM_FUZZ_SKIP_CRC \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
+ *     -fno-sanitize-recover=undefined -DQPM_FUZZ_SKIP_CRC \
  *     -Isrc/core test/fuzz/fuzz_model_blob.c src/core/serialize.c \
  *     src/core/feature_set.c src/core/model.c src/core/transform.c \
- *     test/unit/test_alloc.c -lz -lm -o fuzz_model_blob
- *   ./fuzz_model_blob -max_total_time=60 test/fuzz/corpus/model_blob
+ *     src/core/forest.c test/unit/test_alloc.c -lz -lm -o fuzz_model_blob
+ *   mkdir -p /tmp/model_blob_corpus
+ *   ./fuzz_model_blob -max_total_time=60 /tmp/model_blob_corpus \
+ *     test/fuzz/corpus/model_blob
  *
- * Seeds come from make_blob_seeds.c (see there).  Run it on a copy of the
- * corpus directory, or libFuzzer adds its findings to the committed seeds.
+ * Seeds come from make_blob_seeds.c (see there).  libFuzzer adds its
+ * findings to the first directory: keep a scratch one there and the
+ * committed seeds second.
  */
 #include <math.h>
 #include <stdint.h>
@@ -70,6 +78,7 @@ check_reserializes(const QpmModel *m, const uint8_t *data, size_t size)
 #endif
 	if (qpm_model_deserialize(buf, n, &again, err, sizeof(err)) != 0)
 		fail(err);
+	qpm_model_release(&again);
 	free(buf);
 }
 
@@ -110,7 +119,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.feature_set != qpm_feature_set_find(m.feature_set->id,
 											  m.feature_set->version))
 		fail("model does not point at a static feature set");
+	if ((m.algorithm == QPM_ALG_LINEAR) != (m.forest == NULL))
+		fail("forest present exactly for tree models");
+	if (m.forest != NULL &&
+		(qpm_forest_validate(m.forest, err, sizeof(err)) != 0 ||
+		 m.forest->n_features != m.transform.n_features))
+		fail("accepted forest does not validate");
 	check_reserializes(&m, data, size);
 	check_predicts(&m);
+	qpm_model_release(&m);
 	return 0;
 }

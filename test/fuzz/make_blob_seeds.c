@@ -7,7 +7,8 @@
  *
  *   cc -std=gnu99 -Wall -Wextra -Werror -Isrc/core \
  *     test/fuzz/make_blob_seeds.c src/core/serialize.c \
- *     src/core/feature_set.c -lz -o make_blob_seeds
+ *     src/core/feature_set.c src/core/forest.c test/unit/test_alloc.c \
+ *     -lz -lm -o make_blob_seeds
  *   ./make_blob_seeds test/fuzz/corpus/model_blob
  *
  * Every seed is checked to load before it is written; output is
@@ -79,6 +80,56 @@ seed_extreme(QpmModel *m)
 	m->linear.intercept = -0.0;
 }
 
+/*
+ * A boosted tree model: three trees over all 12 features, both default
+ * directions, a single-leaf tree, awkward but legal floats.
+ */
+static void
+seed_boosting(QpmModel *m)
+{
+	static const QpmTreeNode nodes[] = {
+		/* tree 0: f0 < 0.5 ? (f11 < -2 ? 0.1 : -0.2) : 0.3 */
+		{1, 4, 0, 1, 0.5f}, {2, 3, 11, 0, -2.0f}, {-1, -1, -1, 0, 0.1f},
+		{-1, -1, -1, 0, -0.2f}, {-1, -1, -1, 0, 0.3f},
+		/* tree 1: a single leaf, negative zero */
+		{-1, -1, -1, 0, -0.0f},
+		/* tree 2: f5 < 1e-05 ? subnormal : -1e30 */
+		{1, 2, 5, 0, 1e-05f}, {-1, -1, -1, 0, 1e-40f}, {-1, -1, -1, 0, -1e30f},
+	};
+	static const int32_t offsets[] = {0, 5, 6, 9};
+	QpmForest  *f;
+
+	seed_typical(m);
+	memset(&m->linear, 0, sizeof(m->linear));
+	m->algorithm = QPM_ALG_GRADIENT_BOOSTING;
+	f = qpm_forest_alloc(3, 9, m->transform.n_features);
+	memcpy(f->nodes, nodes, sizeof(nodes));
+	memcpy(f->tree_offset, offsets, sizeof(offsets));
+	f->base_score = 1.75f;
+	m->forest = f;
+}
+
+/* A random forest of single-leaf trees (what a constant target gives). */
+static void
+seed_random_forest(QpmModel *m)
+{
+	QpmForest  *f;
+	int32_t		t;
+
+	seed_plain(m);
+	m->algorithm = QPM_ALG_RANDOM_FOREST;
+	f = qpm_forest_alloc(4, 4, m->transform.n_features);
+	for (t = 0; t < 4; t++)
+	{
+		f->tree_offset[t] = t;
+		f->nodes[t].left = f->nodes[t].right = f->nodes[t].feature = -1;
+		f->nodes[t].value = 0.25f * (float) t;
+	}
+	f->tree_offset[4] = 4;
+	f->base_score = 0.5f;
+	m->forest = f;
+}
+
 /* Fill the fields every seed shares, then let the variant set the rest. */
 static void
 make_seed(QpmModel *m, void (*variant) (QpmModel *))
@@ -122,6 +173,8 @@ write_seed(const char *dir, const char *name, void (*variant) (QpmModel *))
 				len == 0 ? "serialize failed" : err);
 		exit(1);
 	}
+	qpm_forest_free(back.forest);	/* model.c (qpm_model_release) is not linked */
+	qpm_forest_free(m.forest);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fp = fopen(path, "wb");
 	if (fp == NULL || fwrite(buf, 1, len, fp) != len || fclose(fp) != 0)
@@ -144,5 +197,7 @@ main(int argc, char **argv)
 	write_seed(argv[1], "linear_typical.bin", seed_typical);
 	write_seed(argv[1], "linear_plain.bin", seed_plain);
 	write_seed(argv[1], "linear_extreme.bin", seed_extreme);
+	write_seed(argv[1], "gradient_boosting.bin", seed_boosting);
+	write_seed(argv[1], "random_forest.bin", seed_random_forest);
 	return 0;
 }

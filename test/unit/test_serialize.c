@@ -8,6 +8,8 @@
  * attacker (or a bug elsewhere) could: the value checks must still refuse.
  * Offsets below mirror the layout documented in serialize.c's banner.
  * Links with model.c and transform.c for the prediction round trip.
+ * Forest models get the same treatment; every deserialized forest is
+ * released, so the sanitizer build's leak check covers the error paths.
  */
 #include <float.h>
 #include <stdint.h>
@@ -35,6 +37,21 @@
 #define F_SCALE				33
 #define OFF_INTERCEPT(n)	(H + 41 + 41 * (n))
 #define OFF_COEF(n, j)		(OFF_INTERCEPT(n) + 8 + 8 * (j))
+
+/* Forest section offsets, same start as the linear section. */
+#define OFF_FOREST(n)		(H + 41 + 41 * (n))
+#define OFF_N_TREES(n)		(OFF_FOREST(n) + 0)
+#define OFF_N_NODES(n)		(OFF_FOREST(n) + 4)
+#define OFF_F_FEATURES(n)	(OFF_FOREST(n) + 8)
+#define OFF_F_ALG(n)		(OFF_FOREST(n) + 10)
+#define OFF_BASE(n)			(OFF_FOREST(n) + 12)
+#define OFF_TREE_OFF(n, t)	(OFF_FOREST(n) + 16 + 4 * (t))
+#define OFF_NODE(n, T, i)	(OFF_TREE_OFF(n, (T) + 1) + 17 * (i))
+#define N_LEFT				0
+#define N_RIGHT				4
+#define N_FEATURE			8
+#define N_DEFAULT			12
+#define N_VALUE				13
 
 /* The feature set every test model uses. */
 static const QpmFeatureSet *
@@ -98,11 +115,103 @@ make_extreme_model(QpmModel *m)
 	m->linear.intercept = -DBL_MAX;
 }
 
+/* Forest node constructors. */
+static QpmTreeNode
+split_node(int32_t feature, float threshold, int32_t left, int32_t right, int dleft)
+{
+	QpmTreeNode n;
+
+	memset(&n, 0, sizeof(n));
+	n.feature = feature;
+	n.value = threshold;
+	n.left = left;
+	n.right = right;
+	n.default_left = (uint8_t) dleft;
+	return n;
+}
+
+/* A leaf. */
+static QpmTreeNode
+leaf_node(float value)
+{
+	QpmTreeNode n;
+
+	memset(&n, 0, sizeof(n));
+	n.left = n.right = n.feature = -1;
+	n.value = value;
+	return n;
+}
+
+/*
+ * A tree model over make_model's transform: three trees (a split, a single
+ * leaf, two levels), awkward floats (-0, subnormal, large), both defaults.
+ * The forest is malloc'd by qpm_forest_alloc; free with qpm_model_release.
+ */
+static void
+make_forest_model(QpmModel *m, QpmAlgorithm alg)
+{
+	QpmForest  *f;
+
+	make_model(m);
+	m->algorithm = alg;
+	memset(&m->linear, 0, sizeof(m->linear));
+	f = qpm_forest_alloc(3, 9, m->transform.n_features);
+	f->base_score = 0.25f;
+	f->tree_offset[0] = 0;
+	f->tree_offset[1] = 3;
+	f->tree_offset[2] = 4;
+	f->tree_offset[3] = 9;
+	f->nodes[0] = split_node(0, -0.5f, 1, 2, 1);
+	f->nodes[1] = leaf_node(-0.0f);
+	f->nodes[2] = leaf_node(1.5f);
+	f->nodes[3] = leaf_node(1e-40f);	/* subnormal */
+	f->nodes[4] = split_node(11, 2.0f, 1, 4, 0);
+	f->nodes[5] = split_node(3, -1e30f, 2, 3, 1);
+	f->nodes[6] = leaf_node(0.125f);
+	f->nodes[7] = leaf_node(-3.0e20f);
+	f->nodes[8] = leaf_node(0.75f);
+	m->forest = f;
+}
+
 /* Bitwise, so -0.0 != 0.0 and subnormals must survive exactly. */
 static int
 same_double(double a, double b)
 {
 	return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* Bitwise float equality. */
+static int
+same_float(float a, float b)
+{
+	return memcmp(&a, &b, sizeof(float)) == 0;
+}
+
+/* Bitwise equality of two forests (or both NULL). */
+static int
+forests_equal(const QpmForest *a, const QpmForest *b)
+{
+	int32_t		i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->n_trees != b->n_trees || a->n_nodes != b->n_nodes ||
+		a->n_features != b->n_features || !same_float(a->base_score, b->base_score))
+		return 0;
+	for (i = 0; i <= a->n_trees; i++)
+		if (a->tree_offset[i] != b->tree_offset[i])
+			return 0;
+	for (i = 0; i < a->n_nodes; i++)
+	{
+		const QpmTreeNode *x = &a->nodes[i];
+		const QpmTreeNode *y = &b->nodes[i];
+
+		if (x->left != y->left || x->right != y->right ||
+			x->feature != y->feature || x->default_left != y->default_left ||
+			!same_float(x->value, y->value))
+			return 0;
+	}
+	return 1;
 }
 
 /* Bitwise equality of every serialized field. */
@@ -111,6 +220,9 @@ models_equal(const QpmModel *a, const QpmModel *b)
 {
 	int			n = a->transform.n_features;
 	int			j;
+
+	if (!forests_equal(a->forest, b->forest))
+		return 0;
 
 	if (a->algorithm != b->algorithm || a->feature_set != b->feature_set ||
 		n != b->transform.n_features ||
@@ -205,11 +317,16 @@ fails_with(const uint8_t *buf, size_t len, const char *want)
 	QpmModel	m;
 	char		err[256] = "";
 	uint8_t    *c = buf ? copy_of(buf, len) : NULL;
-	int			rc = qpm_model_deserialize(c, len, &m, err, sizeof(err));
-	int			ok = rc == -1 && strncmp(err, want, strlen(want)) == 0;
+	int			rc;
+	int			ok;
 
+	memset(&m, 0, sizeof(m));
+	rc = qpm_model_deserialize(c, len, &m, err, sizeof(err));
+	ok = rc == -1 && strncmp(err, want, strlen(want)) == 0;
 	if (!ok)
 		fprintf(stderr, "  expected \"%s...\", got rc %d \"%s\"\n", want, rc, err);
+	if (rc == 0)
+		qpm_model_release(&m);
 	free(c);
 	return ok;
 }
@@ -344,9 +461,38 @@ test_unencodable_models(void)
 	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
 
 	make_model(&m);
-	m.algorithm = QPM_ALG_GRADIENT_BOOSTING;	/* no section yet */
+	m.algorithm = QPM_ALG_GRADIENT_BOOSTING;	/* a tree model with no forest */
 	CHECK(qpm_model_serialized_size(&m) == 0);
 	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+
+	make_model(&m);
+	m.algorithm = (QpmAlgorithm) 4;
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+
+	/* a forest of another width than the transform */
+	make_forest_model(&m, QPM_ALG_RANDOM_FOREST);
+	m.forest->n_features = 11;
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+	qpm_model_release(&m);
+	CHECK(m.forest == NULL);
+
+	/* counts beyond the limits: refused before any size arithmetic */
+	make_forest_model(&m, QPM_ALG_RANDOM_FOREST);
+	m.forest->n_nodes = QPM_FOREST_MAX_NODES + 1;
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	m.forest->n_nodes = 9;
+	m.forest->n_trees = 0;
+	CHECK(qpm_model_serialized_size(&m) == 0);
+	m.forest->n_trees = 3;
+
+	/* a structurally broken forest is never written */
+	m.forest->nodes[5].left = 0;	/* a cycle to the root of tree 2 */
+	CHECK(qpm_model_serialized_size(&m) > 0);
+	CHECK(qpm_model_serialize(&m, buf, sizeof(buf)) == 0);
+	qpm_model_release(&m);
+	qpm_model_release(NULL);
 }
 
 /* Every field comes back bitwise, and the encoding is canonical. */
@@ -543,8 +689,12 @@ test_header_errors(void)
 						   "unsupported format version 2"));
 	CHECK(header_u16_fails(4, 0xffff, "unsupported format version 65535"));
 	CHECK(header_u16_fails(4, 0, "invalid format version 0"));
-	CHECK(header_u16_fails(6, QPM_ALG_GRADIENT_BOOSTING, "unsupported algorithm 2"));
-	CHECK(header_u16_fails(6, QPM_ALG_RANDOM_FOREST, "unsupported algorithm 3"));
+	/* a linear payload read as a forest: its intercept's low bytes are 0 trees */
+	CHECK(header_u16_fails(6, QPM_ALG_GRADIENT_BOOSTING,
+						   "forest tree count 0 not in 1 to 100000"));
+	CHECK(header_u16_fails(6, QPM_ALG_RANDOM_FOREST,
+						   "forest tree count 0 not in 1 to 100000"));
+	CHECK(header_u16_fails(6, 4, "unsupported algorithm 4"));
 	CHECK(header_u16_fails(6, 0, "unsupported algorithm 0"));
 	CHECK(header_u16_fails(6, 999, "unsupported algorithm 999"));
 	CHECK(header_u16_fails(8, 99, "unknown feature set 99 version 1"));
@@ -650,6 +800,278 @@ test_crafted_values(void)
 	CHECK(crafted_f64_fails(OFF_COEF(n, n - 1), INFINITY, "coefficient 11 is inf"));
 }
 
+/* The forest section's size and fields sit where the banner says. */
+static void
+test_forest_layout(void)
+{
+	QpmModel	m;
+	int			n = QPM_STMT_N_FEATURES;
+	size_t		size;
+	size_t		len;
+	uint8_t    *buf;
+	static const uint8_t base_025[4] = {0x00, 0x00, 0x80, 0x3e};
+
+	make_forest_model(&m, QPM_ALG_GRADIENT_BOOSTING);
+	size = qpm_model_serialized_size(&m);
+	CHECK(size == (size_t) (H + 24 + 17 + 41 * n + 16 + 4 * 4 + 17 * 9));
+	CHECK(size == (size_t) OFF_NODE(n, 3, 9));
+	buf = blob_of(&m, &len);
+	CHECK(len == size);
+	CHECK(buf[6] == QPM_ALG_GRADIENT_BOOSTING && buf[7] == 0);
+	CHECK(buf[OFF_N_TREES(n)] == 3 && buf[OFF_N_TREES(n) + 3] == 0);
+	CHECK(buf[OFF_N_NODES(n)] == 9);
+	CHECK(buf[OFF_F_FEATURES(n)] == n && buf[OFF_F_FEATURES(n) + 1] == 0);
+	CHECK(buf[OFF_F_ALG(n)] == QPM_ALG_GRADIENT_BOOSTING && buf[OFF_F_ALG(n) + 1] == 0);
+	CHECK(memcmp(buf + OFF_BASE(n), base_025, 4) == 0);
+	CHECK(buf[OFF_TREE_OFF(n, 0)] == 0 && buf[OFF_TREE_OFF(n, 1)] == 3 &&
+		  buf[OFF_TREE_OFF(n, 2)] == 4 && buf[OFF_TREE_OFF(n, 3)] == 9);
+	/* node 4: split on f11, children 1 and 4, NaN right; leaves are -1 */
+	CHECK(buf[OFF_NODE(n, 3, 4) + N_LEFT] == 1 && buf[OFF_NODE(n, 3, 4) + N_RIGHT] == 4);
+	CHECK(buf[OFF_NODE(n, 3, 4) + N_FEATURE] == 11);
+	CHECK(buf[OFF_NODE(n, 3, 4) + N_DEFAULT] == 0 && buf[OFF_NODE(n, 3, 0) + N_DEFAULT] == 1);
+	CHECK(buf[OFF_NODE(n, 3, 1) + N_LEFT] == 0xff && buf[OFF_NODE(n, 3, 1) + N_LEFT + 3] == 0xff);
+	CHECK(buf[OFF_NODE(n, 3, 1) + N_VALUE + 3] == 0x80);	/* -0.0f */
+	free(buf);
+	qpm_model_release(&m);
+}
+
+/* Both tree algorithms come back bitwise, canonical, and predict the same. */
+static void
+test_forest_round_trip(void)
+{
+	static const QpmAlgorithm algs[] = {QPM_ALG_GRADIENT_BOOSTING, QPM_ALG_RANDOM_FOREST};
+	size_t		a;
+
+	for (a = 0; a < sizeof(algs) / sizeof(algs[0]); a++)
+	{
+		QpmModel	m;
+		QpmModel	back;
+		char		err[256] = "";
+		size_t		len;
+		size_t		len2;
+		uint8_t    *buf;
+		uint8_t    *buf2;
+		double		raw[QPM_MAX_FEATURES];
+		int			same = 1;
+		int			differ = 0;
+		int			row;
+		int			j;
+
+		make_forest_model(&m, algs[a]);
+		buf = blob_of(&m, &len);
+		CHECK(len > 0);
+		memset(&back, 0x5A, sizeof(back));
+		CHECK(qpm_model_deserialize(buf, len, &back, err, sizeof(err)) == 0);
+		CHECK(err[0] == '\0');
+		CHECK(back.algorithm == algs[a]);
+		CHECK(back.forest != NULL && back.forest != m.forest);
+		CHECK(models_equal(&m, &back));
+		CHECK(signbit(back.forest->nodes[1].value));
+		CHECK(back.forest->nodes[3].value == 1e-40f);
+
+		buf2 = blob_of(&back, &len2);
+		CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+		free(buf2);
+
+		/* the transformed vector reaches the forest, NaN included */
+		for (row = 0; row < 200; row++)
+		{
+			QpmPrediction p;
+			QpmPrediction q;
+			double		xt[QPM_MAX_FEATURES];
+
+			for (j = 0; j < m.transform.n_features; j++)
+				raw[j] = (row % 5 == j % 5) ? NAN : (row * 37 + j * 11) % 200 - 100.0;
+			qpm_model_predict(&m, raw, &p);
+			qpm_model_predict(&back, raw, &q);
+			if (!same_double(p.predicted_ms, q.predicted_ms) ||
+				!same_double(p.lower_ms, q.lower_ms) ||
+				!same_double(p.upper_ms, q.upper_ms))
+				same = 0;
+			qpm_transform_apply(&m.transform, raw, xt);
+			if (!same_double(qpm_model_predict_transformed(&m, xt),
+							 (double) qpm_forest_predict(m.forest, xt)) &&
+				!(qpm_forest_predict(m.forest, xt) < -13.8))	/* clamped floor */
+				same = 0;
+			if (p.predicted_ms != exp(0.25 + 1.5 + 0.75))
+				differ = 1;
+		}
+		CHECK(same);
+		CHECK(differ);			/* the rows do take different paths */
+
+		/* validation only: nothing is kept, nothing leaks */
+		CHECK(qpm_model_deserialize(buf, len, NULL, NULL, 0) == 0);
+		free(buf);
+		qpm_model_release(&back);
+		CHECK(back.forest == NULL);
+		qpm_model_release(&m);
+	}
+}
+
+/* Patch a forest blob with fn, reseal it, expect want. */
+static int
+crafted_forest_fails(void (*patch) (uint8_t *buf, int n), const char *want)
+{
+	QpmModel	m;
+	size_t		len;
+	uint8_t    *buf;
+	int			ok;
+
+	make_forest_model(&m, QPM_ALG_GRADIENT_BOOSTING);
+	buf = blob_of(&m, &len);
+	patch(buf, m.transform.n_features);
+	reseal(buf, len);
+	ok = fails_with(buf, len, want);
+	free(buf);
+	qpm_model_release(&m);
+	return ok;
+}
+
+/* Patches for crafted_forest_fails, one per broken invariant. */
+static void p_trees0(uint8_t *b, int n) {put_le32(b + OFF_N_TREES(n), 0);}
+static void p_trees_max(uint8_t *b, int n) {put_le32(b + OFF_N_TREES(n), QPM_FOREST_MAX_TREES + 1);}
+static void p_trees_more(uint8_t *b, int n) {put_le32(b + OFF_N_TREES(n), 4);}
+static void p_trees_less(uint8_t *b, int n) {put_le32(b + OFF_N_TREES(n), 2);}
+static void p_nodes_few(uint8_t *b, int n) {put_le32(b + OFF_N_NODES(n), 2);}
+static void p_nodes_huge(uint8_t *b, int n) {put_le32(b + OFF_N_NODES(n), 0xffffffffu);}
+static void p_nodes_max(uint8_t *b, int n) {put_le32(b + OFF_N_NODES(n), QPM_FOREST_MAX_NODES);}
+static void p_nodes_less(uint8_t *b, int n) {put_le32(b + OFF_N_NODES(n), 8);}
+static void p_features(uint8_t *b, int n) {put_le16(b + OFF_F_FEATURES(n), 11);}
+static void p_alg(uint8_t *b, int n) {put_le16(b + OFF_F_ALG(n), QPM_ALG_RANDOM_FOREST);}
+static void p_base_nan(uint8_t *b, int n) {put_le32(b + OFF_BASE(n), 0x7fc00000u);}
+static void p_base_inf(uint8_t *b, int n) {put_le32(b + OFF_BASE(n), 0xff800000u);}
+static void p_off_first(uint8_t *b, int n) {put_le32(b + OFF_TREE_OFF(n, 0), 1);}
+static void p_off_empty(uint8_t *b, int n) {put_le32(b + OFF_TREE_OFF(n, 2), 3);}
+static void p_off_neg(uint8_t *b, int n) {put_le32(b + OFF_TREE_OFF(n, 1), 0x80000000u);}
+static void p_off_last(uint8_t *b, int n) {put_le32(b + OFF_TREE_OFF(n, 3), 8);}
+static void p_cycle(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 5) + N_LEFT, 0);}
+static void p_self(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 5) + N_RIGHT, 1);}
+static void p_outside(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 5) + N_RIGHT, 5);}
+static void p_shared(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 4) + N_RIGHT, 2);}
+static void p_feature(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 4) + N_FEATURE, 12);}
+static void p_feature_neg(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 0) + N_FEATURE, 0xfffffffeu);}
+static void p_default(uint8_t *b, int n) {b[OFF_NODE(n, 3, 0) + N_DEFAULT] = 2;}
+static void p_leaf_default(uint8_t *b, int n) {b[OFF_NODE(n, 3, 3) + N_DEFAULT] = 1;}
+static void p_leaf_right(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 2) + N_RIGHT, 0);}
+static void p_threshold(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 0) + N_VALUE, 0x7f800000u);}
+static void p_leaf_nan(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 8) + N_VALUE, 0xffc00001u);}
+static void p_level(uint8_t *b, int n) {(void) n; put_f64(b + OFF_LEVEL, 1.5);}
+static void p_scale(uint8_t *b, int n) {(void) n; put_f64(b + OFF_FEATURE(2) + F_SCALE, 0.0);}
+
+/* A forest blob with a valid checksum but a broken forest is refused. */
+static void
+test_forest_crafted(void)
+{
+	CHECK(crafted_forest_fails(p_trees0, "forest tree count 0 not in 1 to 100000"));
+	CHECK(crafted_forest_fails(p_trees_max, "forest tree count 100001 not in 1 to 100000"));
+	CHECK(crafted_forest_fails(p_trees_more, "payload truncated: 718 bytes, a forest of 4 trees and 9 nodes needs 4 more"));
+	CHECK(crafted_forest_fails(p_trees_less, "payload has 4 trailing bytes"));
+	CHECK(crafted_forest_fails(p_nodes_few, "forest node count 2 not in 3 to 16777216"));
+	CHECK(crafted_forest_fails(p_nodes_huge, "forest node count 4294967295"));
+	/* the largest count is refused by size, before it could be allocated */
+	CHECK(crafted_forest_fails(p_nodes_max, "payload truncated: 718 bytes, a forest of 3 trees and 16777216 nodes needs 285212519 more"));
+	CHECK(crafted_forest_fails(p_nodes_less, "payload has 17 trailing bytes"));
+	CHECK(crafted_forest_fails(p_features, "forest feature count 11 does not match the header's 12"));
+	CHECK(crafted_forest_fails(p_alg, "forest algorithm 3 does not match the header's 2"));
+	CHECK(crafted_forest_fails(p_base_nan, "base score nan is not finite"));
+	CHECK(crafted_forest_fails(p_base_inf, "base score -inf is not finite"));
+	CHECK(crafted_forest_fails(p_off_first, "first tree starts at node 1, not 0"));
+	CHECK(crafted_forest_fails(p_off_empty, "tree 1 spans nodes 3 to 3"));
+	CHECK(crafted_forest_fails(p_off_neg, "tree 0 spans nodes 0 to -2147483648"));
+	CHECK(crafted_forest_fails(p_off_last, "trees cover 8 nodes, forest has 9"));
+	CHECK(crafted_forest_fails(p_cycle, "tree 2 node 1: children 0, 3 must lie after it"));
+	CHECK(crafted_forest_fails(p_self, "tree 2 node 1: children 2, 1 must lie after it"));
+	CHECK(crafted_forest_fails(p_outside, "tree 2 node 1: children 2, 5 must lie after it and inside the tree (5 nodes)"));
+	CHECK(crafted_forest_fails(p_shared, "tree 2 node 1: a child has two parents"));
+	CHECK(crafted_forest_fails(p_feature, "tree 2 node 0: feature 12 out of range (12 features)"));
+	CHECK(crafted_forest_fails(p_feature_neg, "tree 0 node 0: feature -2 out of range"));
+	CHECK(crafted_forest_fails(p_default, "tree 0 node 0: default direction 2 is not 0 or 1"));
+	CHECK(crafted_forest_fails(p_leaf_default, "tree 1 node 0: leaf with right child -1, feature -1, default 1"));
+	CHECK(crafted_forest_fails(p_leaf_right, "tree 0 node 2: leaf with right child 0"));
+	CHECK(crafted_forest_fails(p_threshold, "tree 0 node 0: threshold inf is not finite"));
+	CHECK(crafted_forest_fails(p_leaf_nan, "tree 2 node 4: leaf value -nan is not finite"));
+	/* errors found after the forest was read free it (the leak check sees) */
+	CHECK(crafted_forest_fails(p_level, "interval level 1.5 not in (0, 1)"));
+	CHECK(crafted_forest_fails(p_scale, "feature 2: scale 0 is not"));
+}
+
+/* Truncations, byte flips and algorithm swaps of a forest blob. */
+static void
+test_forest_corruption(void)
+{
+	static const uint8_t masks[] = {0x01, 0x80, 0xff};
+	QpmModel	m;
+	QpmModel	out;
+	QpmModel	before;
+	size_t		len;
+	size_t		cut;
+	size_t		pos;
+	size_t		k;
+	uint8_t    *buf;
+	int			all_failed = 1;
+	int			n;
+
+	make_forest_model(&m, QPM_ALG_RANDOM_FOREST);
+	n = m.transform.n_features;
+	buf = blob_of(&m, &len);
+
+	/* every prefix, checksummed or not */
+	for (cut = 0; cut < len; cut++)
+	{
+		char		err[256] = "";
+		uint8_t    *c = copy_of(buf, cut);
+
+		if (qpm_model_deserialize(c, cut, &out, err, sizeof(err)) != -1 || err[0] == '\0')
+			all_failed = 0;
+		if (cut >= H)
+		{
+			reseal(c, cut);
+			if (qpm_model_deserialize(c, cut, &out, err, sizeof(err)) != -1)
+				all_failed = 0;
+		}
+		free(c);
+	}
+	CHECK(all_failed);
+
+	/* any flipped byte, the algorithm's included (2 ^ 1 = 3: caught in the payload) */
+	all_failed = 1;
+	for (pos = 0; pos < len; pos++)
+	{
+		for (k = 0; k < sizeof(masks); k++)
+		{
+			char		err[256] = "";
+
+			buf[pos] ^= masks[k];
+			if (qpm_model_deserialize(buf, len, &out, err, sizeof(err)) != -1)
+			{
+				all_failed = 0;
+				fprintf(stderr, "  flip 0x%02x at %zu accepted\n", masks[k], pos);
+				qpm_model_release(&out);
+			}
+			buf[pos] ^= masks[k];
+		}
+	}
+	CHECK(all_failed);
+
+	/* a forest read as a linear model has bytes left over */
+	put_le16(buf + 6, QPM_ALG_LINEAR);
+	CHECK(fails_with(buf, len, "payload has 81 trailing bytes"));
+	put_le16(buf + 6, QPM_ALG_GRADIENT_BOOSTING);
+	CHECK(fails_with(buf, len, "forest algorithm 3 does not match the header's 2"));
+	put_le16(buf + 6, QPM_ALG_RANDOM_FOREST);
+
+	/* a rejected forest blob leaves *out untouched */
+	buf[OFF_NODE(n, 3, 6) + N_VALUE + 3] = 0x7f;	/* leaf 0.125 -> NaN-ish */
+	buf[OFF_NODE(n, 3, 6) + N_VALUE + 2] = 0xc0;
+	reseal(buf, len);
+	memset(&out, 0x33, sizeof(out));
+	memcpy(&before, &out, sizeof(out));
+	CHECK(qpm_model_deserialize(buf, len, &out, NULL, 0) == -1);
+	CHECK(memcmp(&before, &out, sizeof(out)) == 0);
+	free(buf);
+	qpm_model_release(&m);
+}
+
 /* err is written within errlen, or not at all. */
 static void
 test_error_buffer(void)
@@ -685,6 +1107,10 @@ main(void)
 	RUN(test_header_errors);
 	RUN(test_length_errors);
 	RUN(test_crafted_values);
+	RUN(test_forest_layout);
+	RUN(test_forest_round_trip);
+	RUN(test_forest_crafted);
+	RUN(test_forest_corruption);
 	RUN(test_error_buffer);
 	return unit_report("test_serialize");
 }

@@ -1,0 +1,1029 @@
+/*
+ * test_forest.c — unit tests of the tree ensemble (src/core/forest.c).
+ *
+ * Hand-built forests pin the walk's rules (x < threshold goes left, NaN
+ * follows the default, inputs rounded to float), hand-written dumps pin the
+ * parser, malformed dumps and forests must be refused with a message.  The
+ * parity tests train real XGBoost models through its C API and require the
+ * native walker to reproduce XGBoost's own predictions; that is the reason
+ * this program alone links -lxgboost (see the Makefile).
+ *
+ * Dumps are passed as exact-size heap copies so a sanitizer build catches
+ * any read past a string's end.
+ */
+#include <float.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <xgboost/c_api.h>
+
+#include "forest.h"
+#include "split.h"
+#include "unit.h"
+
+/* Node constructors, so hand-built trees read like the dump. */
+static QpmTreeNode
+split_node(int32_t feature, float threshold, int32_t left, int32_t right, int dleft)
+{
+	QpmTreeNode n;
+
+	memset(&n, 0, sizeof(n));
+	n.feature = feature;
+	n.value = threshold;
+	n.left = left;
+	n.right = right;
+	n.default_left = (uint8_t) dleft;
+	return n;
+}
+
+/* A leaf node. */
+static QpmTreeNode
+leaf(float value)
+{
+	QpmTreeNode n;
+
+	memset(&n, 0, sizeof(n));
+	n.left = n.right = n.feature = -1;
+	n.value = value;
+	return n;
+}
+
+/*
+ * Two trees over 3 features, base 0.5:
+ *   tree 0: f0 < 0.5 (NaN left) ? 1.0 : 2.0
+ *   tree 1: f1 < -1 (NaN right) ? (f2 < 3 (NaN left) ? 0.25 : 0.5) : -0.125
+ */
+static QpmForest *
+small_forest(void)
+{
+	QpmForest  *f = qpm_forest_alloc(2, 8, 3);
+
+	f->base_score = 0.5f;
+	f->tree_offset[0] = 0;
+	f->tree_offset[1] = 3;
+	f->tree_offset[2] = 8;
+	f->nodes[0] = split_node(0, 0.5f, 1, 2, 1);
+	f->nodes[1] = leaf(1.0f);
+	f->nodes[2] = leaf(2.0f);
+	f->nodes[3] = split_node(1, -1.0f, 1, 4, 0);
+	f->nodes[4] = split_node(2, 3.0f, 2, 3, 1);
+	f->nodes[5] = leaf(0.25f);
+	f->nodes[6] = leaf(0.5f);
+	f->nodes[7] = leaf(-0.125f);
+	return f;
+}
+
+/* Bitwise float equality (-0 differs from 0). */
+static int
+same_float(float a, float b)
+{
+	return memcmp(&a, &b, sizeof(float)) == 0;
+}
+
+/* Bitwise equality of two forests. */
+static int
+forests_equal(const QpmForest *a, const QpmForest *b)
+{
+	int32_t		i;
+
+	if (a->n_trees != b->n_trees || a->n_nodes != b->n_nodes ||
+		a->n_features != b->n_features || !same_float(a->base_score, b->base_score))
+		return 0;
+	for (i = 0; i <= a->n_trees; i++)
+		if (a->tree_offset[i] != b->tree_offset[i])
+			return 0;
+	for (i = 0; i < a->n_nodes; i++)
+	{
+		const QpmTreeNode *x = &a->nodes[i];
+		const QpmTreeNode *y = &b->nodes[i];
+
+		if (x->left != y->left || x->right != y->right ||
+			x->feature != y->feature || x->default_left != y->default_left ||
+			!same_float(x->value, y->value))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parse dumps given as literals, each through an exact-size heap copy. */
+static QpmForest *
+parse(const char *const *dumps, int32_t n, int32_t n_features, float base,
+	  char *err, size_t errlen)
+{
+	char	  **copies = calloc((size_t) (n > 0 ? n : 1), sizeof(char *));
+	QpmForest  *f;
+	int32_t		i;
+
+	for (i = 0; i < n; i++)
+		copies[i] = dumps[i] ? strdup(dumps[i]) : NULL;
+	f = qpm_forest_from_xgb_dump((const char *const *) copies, n, n_features,
+								 base, err, errlen);
+	for (i = 0; i < n; i++)
+		free(copies[i]);
+	free(copies);
+	return f;
+}
+
+/* One tree's dump parsed alone. */
+static QpmForest *
+parse1(const char *dump, int32_t n_features, char *err, size_t errlen)
+{
+	return parse(&dump, 1, n_features, 0.0f, err, errlen);
+}
+
+/* Expect the dump (one tree) to be refused with a message starting with want. */
+static int
+rejects(const char *dump, int32_t n_features, const char *want)
+{
+	char		err[256] = "";
+	QpmForest  *f = parse1(dump, n_features, err, sizeof(err));
+	int			ok = f == NULL && strncmp(err, want, strlen(want)) == 0;
+
+	if (!ok)
+		fprintf(stderr, "  dump \"%s\": expected \"%s...\", got %s \"%s\"\n",
+				dump, want, f ? "a forest" : "NULL", err);
+	qpm_forest_free(f);
+	return ok;
+}
+
+/* Expect validate to refuse f with a message starting with want. */
+static int
+invalid(const QpmForest *f, const char *want)
+{
+	char		err[256] = "";
+	int			rc = qpm_forest_validate(f, err, sizeof(err));
+	int			ok = rc == -1 && strncmp(err, want, strlen(want)) == 0;
+
+	if (!ok)
+		fprintf(stderr, "  expected \"%s...\", got rc %d \"%s\"\n", want, rc, err);
+	return ok;
+}
+
+/*
+ * Write tree t of f back in XGBoost's text format, ids = flat indexes
+ * (%.9g gives back the exact float through strtof).
+ */
+static char *
+dump_tree(const QpmForest *f, int32_t t)
+{
+	const QpmTreeNode *tree = f->nodes + f->tree_offset[t];
+	int32_t		size = f->tree_offset[t + 1] - f->tree_offset[t];
+	size_t		cap = 80 * (size_t) size + 1;
+	char	   *out = malloc(cap);
+	size_t		len = 0;
+	int32_t		i;
+
+	out[0] = '\0';
+	for (i = 0; i < size; i++)
+	{
+		const QpmTreeNode *n = &tree[i];
+
+		if (n->left < 0)
+			len += (size_t) snprintf(out + len, cap - len, "%d:leaf=%.9g\n",
+									 i, (double) n->value);
+		else
+			len += (size_t) snprintf(out + len, cap - len,
+									 "%d:[f%d<%.9g] yes=%d,no=%d,missing=%d\n",
+									 i, n->feature, (double) n->value, n->left,
+									 n->right, n->default_left ? n->left : n->right);
+	}
+	return out;
+}
+
+/* Dump every tree of f and parse the result: must give f back exactly. */
+static int
+redump_matches(const QpmForest *f)
+{
+	char	  **dumps = malloc(sizeof(char *) * (size_t) f->n_trees);
+	char		err[256] = "";
+	QpmForest  *g;
+	int			ok;
+	int32_t		t;
+
+	for (t = 0; t < f->n_trees; t++)
+		dumps[t] = dump_tree(f, t);
+	g = qpm_forest_from_xgb_dump((const char *const *) dumps, f->n_trees,
+								 f->n_features, f->base_score, err, sizeof(err));
+	ok = g != NULL && forests_equal(f, g);
+	if (g == NULL)
+		fprintf(stderr, "  re-dump refused: %s\n", err);
+	for (t = 0; t < f->n_trees; t++)
+		free(dumps[t]);
+	free(dumps);
+	qpm_forest_free(g);
+	return ok;
+}
+
+/* Known outputs of a hand-built forest, defaults and float rounding included. */
+static void
+test_hand_built(void)
+{
+	QpmForest  *f = small_forest();
+	char		err[256] = "";
+	double		x[3];
+
+	CHECK(qpm_forest_validate(f, err, sizeof(err)) == 0);
+	CHECK(err[0] == '\0');
+
+	x[0] = 0;
+	x[1] = -2;
+	x[2] = 1;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 0.25f);
+	x[2] = 3;					/* equal to the threshold: goes right */
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 0.5f);
+	x[0] = 0.5;
+	x[1] = -1;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 2.0f - 0.125f);
+
+	/* NaN follows each node's default: left, right, left */
+	x[0] = NAN;
+	x[1] = NAN;
+	x[2] = NAN;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f - 0.125f);
+	x[1] = -5;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 0.25f);
+
+	/* the input is rounded to float first, as XGBoost stores it */
+	x[0] = 0.5 - 1e-12;			/* rounds to 0.5f: not < 0.5f */
+	x[1] = -1.0 - 1e-12;
+	x[2] = 0;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 2.0f - 0.125f);
+	x[0] = 0.5 - 1e-7;			/* a float below 0.5f */
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f - 0.125f);
+
+	/* infinities and doubles beyond float range are ordinary numbers */
+	x[0] = INFINITY;
+	x[1] = -INFINITY;
+	x[2] = 1e300;				/* rounds to +inf in float */
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 2.0f + 0.5f);
+	x[0] = -1e300;
+	x[2] = -DBL_MAX;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 0.25f);
+
+	/*
+	 * The sum is in float, from base_score, tree by tree: floats near 1e8
+	 * are 8 apart, so each + 3 rounds back to 1e8, where a double sum
+	 * (1e8 + 6) would round to 1e8 + 8.
+	 */
+	f->base_score = 1e8f;
+	f->nodes[1].value = 3.0f;
+	f->nodes[5].value = 3.0f;
+	x[0] = 0;
+	x[1] = -2;
+	x[2] = 0;
+	CHECK(qpm_forest_predict(f, x) == (1e8f + 3.0f) + 3.0f);
+	CHECK((double) qpm_forest_predict(f, x) == 100000000.0);
+	CHECK(redump_matches(f));
+	qpm_forest_free(f);
+
+	/* a forest of single-leaf trees is a constant */
+	f = qpm_forest_alloc(3, 3, 1);
+	f->tree_offset[1] = 1;
+	f->tree_offset[2] = 2;
+	f->tree_offset[3] = 3;
+	f->nodes[0] = leaf(0.25f);
+	f->nodes[1] = leaf(-0.5f);
+	f->nodes[2] = leaf(2.0f);
+	f->base_score = -1.0f;
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	x[0] = NAN;
+	CHECK(qpm_forest_predict(f, x) == 0.75f);
+	CHECK(redump_matches(f));
+	qpm_forest_free(f);
+}
+
+/* Allocation limits and the single-block layout. */
+static void
+test_alloc(void)
+{
+	QpmForest  *f;
+
+	CHECK(qpm_forest_alloc(0, 1, 1) == NULL);
+	CHECK(qpm_forest_alloc(-1, 1, 1) == NULL);
+	CHECK(qpm_forest_alloc(QPM_FOREST_MAX_TREES + 1, QPM_FOREST_MAX_TREES + 1, 1) == NULL);
+	CHECK(qpm_forest_alloc(2, 1, 1) == NULL);
+	CHECK(qpm_forest_alloc(1, QPM_FOREST_MAX_NODES + 1, 1) == NULL);
+	CHECK(qpm_forest_alloc(1, 1, 0) == NULL);
+	qpm_forest_free(NULL);
+
+	f = qpm_forest_alloc(2, 5, 4);
+	CHECK(f != NULL);
+	CHECK(f->n_trees == 2 && f->n_nodes == 5 && f->n_features == 4);
+	CHECK(f->base_score == 0.0f);
+	CHECK(f->tree_offset[2] == 0 && f->nodes[4].value == 0.0f);
+	/* writing every entry stays inside the block (ASan checks) */
+	memset(f->nodes, 0xff, sizeof(QpmTreeNode) * 5);
+	memset(f->tree_offset, 0xff, sizeof(int32_t) * 3);
+	qpm_forest_free(f);
+}
+
+/* Single-leaf trees, with and without the final newline. */
+static void
+test_parse_single_leaf(void)
+{
+	char		err[256] = "";
+	const char *dumps[] = {"0:leaf=0.0746268705\n", "0:leaf=-2", "\n0:leaf=1e-05\n\n"};
+	QpmForest  *f = parse(dumps, 3, 12, 0.5f, err, sizeof(err));
+	double		x[12] = {0};
+
+	CHECK(f != NULL);
+	if (f == NULL)
+	{
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK(f->n_trees == 3 && f->n_nodes == 3 && f->n_features == 12);
+	CHECK(f->tree_offset[0] == 0 && f->tree_offset[1] == 1 &&
+		  f->tree_offset[2] == 2 && f->tree_offset[3] == 3);
+	CHECK(f->nodes[0].left == -1 && f->nodes[0].right == -1 &&
+		  f->nodes[0].feature == -1 && f->nodes[0].default_left == 0);
+	CHECK(same_float(f->nodes[0].value, strtof("0.0746268705", NULL)));
+	CHECK(f->nodes[1].value == -2.0f);
+	CHECK(same_float(f->nodes[2].value, 1e-05f));
+	CHECK(qpm_forest_predict(f, x) == ((0.5f + strtof("0.0746268705", NULL)) - 2.0f) + 1e-05f);
+	qpm_forest_free(f);
+}
+
+/*
+ * Lines out of id order, ids with gaps (pruned nodes), negative and
+ * exponent thresholds, both default directions: the renumbered tree is in
+ * preorder with the structure intact.
+ */
+static void
+test_parse_unordered(void)
+{
+	/* same tree as XGBoost would print it, then shuffled, with ids 0,1,2,5,6,9,10 */
+	const char *dump =
+		"\t\t10:leaf=0.5\n"
+		"\t2:[f1<-1.5e-05] yes=5,no=6,missing=6\n"
+		"\t1:leaf=-0.25\n"
+		"0:[f0<1e-05] yes=1,no=2,missing=1\n"
+		"\t\t5:leaf=1.25E+2\n"
+		"\t\t6:[f2<-3] yes=9,no=10,missing=9\n"
+		"\t\t\t9:leaf=-0\n";
+	char		err[256] = "";
+	QpmForest  *f = parse1(dump, 3, err, sizeof(err));
+	const QpmTreeNode *n;
+	double		x[3];
+
+	CHECK(f != NULL);
+	if (f == NULL)
+	{
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	n = f->nodes;
+	CHECK(f->n_nodes == 7 && f->tree_offset[1] == 7);
+	/* preorder: 0, 1, 2, 5, 6, 9, 10 -> 0..6; left child right after its parent */
+	CHECK(n[0].feature == 0 && n[0].left == 1 && n[0].right == 2 && n[0].default_left == 1);
+	CHECK(same_float(n[0].value, 1e-05f));
+	CHECK(n[1].left == -1 && n[1].value == -0.25f);
+	CHECK(n[2].feature == 1 && n[2].left == 3 && n[2].right == 4 && n[2].default_left == 0);
+	CHECK(same_float(n[2].value, -1.5e-05f));
+	CHECK(n[3].left == -1 && n[3].value == 125.0f);
+	CHECK(n[4].feature == 2 && n[4].left == 5 && n[4].right == 6 && n[4].default_left == 1);
+	CHECK(n[4].value == -3.0f);
+	CHECK(n[5].left == -1 && n[5].value == 0.0f && signbit(n[5].value));
+	CHECK(n[6].left == -1 && n[6].value == 0.5f);
+
+	x[0] = 0;
+	x[1] = 0;
+	x[2] = 0;
+	CHECK(qpm_forest_predict(f, x) == -0.25f);
+	x[0] = 1e-05;				/* not below the threshold */
+	CHECK(qpm_forest_predict(f, x) == 0.5f);
+	x[1] = -1e-4;
+	CHECK(qpm_forest_predict(f, x) == 125.0f);
+	x[1] = NAN;					/* f1 defaults right, f2 NaN defaults left */
+	x[2] = NAN;
+	CHECK(qpm_forest_predict(f, x) == 0.0f);
+	x[0] = NAN;					/* f0 defaults left */
+	CHECK(qpm_forest_predict(f, x) == -0.25f);
+	CHECK(redump_matches(f));
+	qpm_forest_free(f);
+}
+
+/* A dump exactly as XGBoost 1.7.4 printed it (tabs, 9 digits), two trees. */
+static void
+test_parse_real_format(void)
+{
+	const char *dumps[] = {
+		"0:[f0<9.99999975e-06] yes=1,no=2,missing=2\n"
+		"\t1:[f0<-2.49900007] yes=3,no=4,missing=4\n"
+		"\t\t3:[f1<9.99999975e-06] yes=7,no=8,missing=8\n"
+		"\t\t\t7:leaf=-1.49930763\n"
+		"\t\t\t8:leaf=-1.78760207\n"
+		"\t\t4:[f1<9.99999975e-06] yes=9,no=10,missing=10\n"
+		"\t\t\t9:leaf=-1.20221293\n"
+		"\t\t\t10:leaf=-1.47089005\n"
+		"\t2:[f1<-1.01400006] yes=5,no=6,missing=6\n"
+		"\t\t5:leaf=0.745614052\n"
+		"\t\t6:leaf=0.433928579\n",
+		"0:leaf=0.0523501895\n"
+	};
+	char		err[256] = "";
+	QpmForest  *f = parse(dumps, 2, 12, 0.5f, err, sizeof(err));
+	double		x[12] = {0};
+
+	CHECK(f != NULL);
+	if (f == NULL)
+	{
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK(f->n_nodes == 12 && f->tree_offset[1] == 11 && f->tree_offset[2] == 12);
+	x[0] = -3;
+	x[1] = -2;
+	CHECK(qpm_forest_predict(f, x) ==
+		  (0.5f + strtof("-1.49930763", NULL)) + strtof("0.0523501895", NULL));
+	x[0] = NAN;					/* missing=2: right */
+	x[1] = NAN;
+	CHECK(qpm_forest_predict(f, x) ==
+		  (0.5f + strtof("0.433928579", NULL)) + strtof("0.0523501895", NULL));
+	CHECK(redump_matches(f));
+	qpm_forest_free(f);
+}
+
+/* Every malformed line or tree is refused, with a message that says where. */
+static void
+test_parse_rejects(void)
+{
+	/* empty input */
+	CHECK(rejects("", 3, "tree 0 is empty"));
+	CHECK(rejects("\n\n", 3, "tree 0 is empty"));
+
+	/* numbers */
+	CHECK(rejects("0:leaf=nan", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=-inf", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=1e39", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=0x1p3", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:leaf= 1", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=--1", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=1e", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=1.5.5", 3, "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:leaf=0.0000000000000000000000000000000000000000000000000000000000000001", 3,
+				  "tree 0 line 1: expected a finite leaf value"));
+	CHECK(rejects("0:[f0<nan] yes=1,no=2,missing=1\n1:leaf=1\n2:leaf=2", 3,
+				  "tree 0 line 1: expected a finite threshold"));
+	CHECK(rejects("0:[f0<1e400] yes=1,no=2,missing=1\n1:leaf=1\n2:leaf=2", 3,
+				  "tree 0 line 1: expected a finite threshold"));
+
+	/* syntax */
+	CHECK(rejects("hello", 3, "tree 0 line 1: expected a node id"));
+	CHECK(rejects("-1:leaf=1", 3, "tree 0 line 1: expected a node id"));
+	CHECK(rejects("0 leaf=1", 3, "tree 0 line 1: expected ':'"));
+	CHECK(rejects("0:leaf=1,cover=3", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:leaf=1\r\n", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:leaf=1 ", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:[x0<1] yes=1,no=2,missing=1", 3, "tree 0 line 1: expected \"leaf=\""));
+	CHECK(rejects("0:[f<1] yes=1,no=2,missing=1", 3, "tree 0 line 1: expected a feature index"));
+	CHECK(rejects("0:[f0>1] yes=1,no=2,missing=1", 3, "tree 0 line 1: expected '<'"));
+	CHECK(rejects("0:[f0<1]yes=1,no=2,missing=1", 3, "tree 0 line 1: expected \"] yes=\""));
+	CHECK(rejects("0:[f0<1] yes=1,no=", 3, "tree 0 line 1: expected a node id after \"no=\""));
+	CHECK(rejects("0:[f0<1] yes=1,no=2", 3, "tree 0 line 1: expected \",missing=\""));
+	CHECK(rejects("0:[f0<1] yes=1", 3, "tree 0 line 1: expected \",no=\""));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=", 3,
+				  "tree 0 line 1: expected a node id after \"missing=\""));
+	CHECK(rejects("0:leaf=1\n\t  1:leaf=2", 3, "tree 0 line 2: expected a node id"));
+	CHECK(rejects("\n\n0:leaf=1\n\nX", 3, "tree 0 line 5: expected a node id"));
+
+	/* integer overflow */
+	CHECK(rejects("99999999999:leaf=1", 3, "tree 0 line 1: expected a node id"));
+	CHECK(rejects("2147483648:leaf=1", 3, "tree 0 line 1: expected a node id"));
+	CHECK(rejects("0:[f99999999999<1] yes=1,no=2,missing=1", 3,
+				  "tree 0 line 1: expected a feature index"));
+	CHECK(rejects("0:[f0<1] yes=4294967297,no=2,missing=1", 3,
+				  "tree 0 line 1: expected a node id after \"yes=\""));
+
+	/* features */
+	CHECK(rejects("0:[f3<1] yes=1,no=2,missing=1\n1:leaf=1\n2:leaf=2", 3,
+				  "tree 0 line 1: feature f3 out of range (3 features)"));
+	CHECK(rejects("0:[f2147483647<1] yes=1,no=2,missing=1\n1:leaf=1\n2:leaf=2", 3,
+				  "tree 0 line 1: feature f2147483647 out of range"));
+
+	/* structure */
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=7\n1:leaf=1\n2:leaf=2", 3,
+				  "tree 0 line 1: missing=7 is neither yes=1 nor no=2"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1\n1:leaf=1\n", 3,
+				  "tree 0 line 1: child node 2 does not exist"));
+	CHECK(rejects("0:[f0<1] yes=5,no=2,missing=2\n1:leaf=1\n2:leaf=2", 3,
+				  "tree 0 line 1: child node 5 does not exist"));
+	CHECK(rejects("0:leaf=1\n0:leaf=2", 3, "tree 0: node id 0 appears twice (lines 1 and 2)"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1\n2:leaf=1\n1:leaf=1\n2:leaf=3", 3,
+				  "tree 0: node id 2 appears twice"));
+	CHECK(rejects("1:leaf=1", 3, "tree 0 has no node 0"));
+	CHECK(rejects("1:[f0<1] yes=2,no=3,missing=2\n2:leaf=1\n3:leaf=2", 3, "tree 0 has no node 0"));
+	CHECK(rejects("0:leaf=1\n1:leaf=2", 3, "tree 0 line 2: node 1 is not reachable from node 0"));
+	/* self loop, loop back to the root, loop below it */
+	CHECK(rejects("0:[f0<1] yes=0,no=1,missing=0\n1:leaf=1", 3,
+				  "tree 0 line 1: node 0 is reached twice"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1\n1:[f1<2] yes=3,no=0,missing=3\n"
+				  "2:leaf=2\n3:leaf=3", 3, "tree 0 line 2: node 0 is reached twice"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1\n1:[f1<2] yes=3,no=4,missing=3\n"
+				  "2:leaf=2\n3:leaf=3\n4:[f2<1] yes=1,no=5,missing=5\n5:leaf=5", 3,
+				  "tree 0 line 5: node 1 is reached twice"));
+	/* a cycle that the root does not reach */
+	CHECK(rejects("0:leaf=0\n1:[f0<1] yes=2,no=3,missing=2\n2:[f0<1] yes=1,no=4,missing=1\n"
+				  "3:leaf=3\n4:leaf=4", 3, "tree 0 line 2: node 1 is not reachable"));
+	/* shared children */
+	CHECK(rejects("0:[f0<1] yes=1,no=1,missing=1\n1:leaf=1", 3,
+				  "tree 0 line 1: node 1 is reached twice"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1\n1:[f1<2] yes=3,no=4,missing=3\n"
+				  "2:[f1<2] yes=4,no=5,missing=4\n3:leaf=3\n4:leaf=4\n5:leaf=5", 3,
+				  "tree 0 line 3: node 4 is reached twice"));
+}
+
+/* Whole-dump errors: counts, arguments, the second tree failing, limits. */
+static void
+test_parse_rejects_dump(void)
+{
+	char		err[256];
+	const char *good = "0:leaf=1\n";
+	const char *two[] = {"0:leaf=1\n", "0:leaf=x"};
+	const char *with_null[] = {"0:leaf=1\n", NULL};
+	char	   *big;
+	const char **many;
+	size_t		line_len = strlen(good);
+	size_t		i;
+	QpmForest  *f;
+
+	strcpy(err, "");
+	CHECK(parse(two, 2, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "tree 1 line 1: expected a finite leaf value") == 0);
+	CHECK(parse(with_null, 2, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "tree 1 is missing") == 0);
+	CHECK(qpm_forest_from_xgb_dump(NULL, 1, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "no dump") == 0);
+	CHECK(qpm_forest_from_xgb_dump(&good, 0, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strncmp(err, "dump has 0 trees", 16) == 0);
+	CHECK(qpm_forest_from_xgb_dump(&good, -5, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(qpm_forest_from_xgb_dump(&good, QPM_FOREST_MAX_TREES + 1, 3, 0.0f,
+								   err, sizeof(err)) == NULL);
+	CHECK(strncmp(err, "dump has 100001 trees, need 1 to 100000", 39) == 0);
+	CHECK(qpm_forest_from_xgb_dump(&good, 1, 0, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strncmp(err, "forest needs at least one feature", 33) == 0);
+	CHECK(qpm_forest_from_xgb_dump(&good, 1, 3, NAN, err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "base score nan is not finite") == 0);
+	CHECK(qpm_forest_from_xgb_dump(&good, 1, 3, INFINITY, err, sizeof(err)) == NULL);
+
+	/* err may be NULL or short */
+	CHECK(parse(two, 2, 3, 0.0f, NULL, 0) == NULL);
+	memset(err, 'Z', sizeof(err));
+	CHECK(parse(two, 2, 3, 0.0f, err, 7) == NULL);
+	CHECK(strcmp(err, "tree 1") == 0);
+
+	/* one tree with one line too many; then trees that together are too many */
+	big = malloc(line_len * ((size_t) QPM_FOREST_MAX_TREE_NODES + 1) + 1);
+	for (i = 0; i <= (size_t) QPM_FOREST_MAX_TREE_NODES; i++)
+		memcpy(big + i * line_len, good, line_len);
+	big[line_len * ((size_t) QPM_FOREST_MAX_TREE_NODES + 1)] = '\0';
+	CHECK(qpm_forest_from_xgb_dump((const char *const *) &big, 1, 3, 0.0f,
+								   err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "tree 0 has more than 1048576 nodes") == 0);
+	big[line_len * (size_t) QPM_FOREST_MAX_TREE_NODES] = '\0';	/* exactly the limit */
+	many = malloc(sizeof(char *) * 17);
+	for (i = 0; i < 17; i++)
+		many[i] = big;
+	CHECK(qpm_forest_from_xgb_dump(many, 17, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "dump has more than 16777216 nodes") == 0);
+	/* the limit itself parses (a million duplicate ids: refused, but after counting) */
+	f = qpm_forest_from_xgb_dump(many, 1, 3, 0.0f, err, sizeof(err));
+	CHECK(f == NULL);
+	CHECK(strncmp(err, "tree 0: node id 0 appears twice", 31) == 0);
+	free(many);
+	free(big);
+}
+
+/* A deep chain (one split per level, a million levels) parses and walks. */
+static void
+test_parse_deep_chain(void)
+{
+	int32_t		depth = QPM_FOREST_MAX_TREE_NODES / 2 - 1;	/* 2 depth + 1 nodes */
+	size_t		cap = 64 * (size_t) (2 * depth + 1) + 1;
+	char	   *dump = malloc(cap);
+	size_t		len = 0;
+	char		err[256] = "";
+	QpmForest  *f;
+	double		x[1];
+	int32_t		d;
+
+	/* node 2d: x < d goes to leaf 2d+1 (value d), else on to node 2d+2 */
+	for (d = 0; d < depth; d++)
+		len += (size_t) snprintf(dump + len, cap - len,
+								 "%d:[f0<%d] yes=%d,no=%d,missing=%d\n%d:leaf=%d\n",
+								 2 * d, d, 2 * d + 1, 2 * d + 2, 2 * d + 2,
+								 2 * d + 1, d);
+	snprintf(dump + len, cap - len, "%d:leaf=-1\n", 2 * depth);
+	f = qpm_forest_from_xgb_dump((const char *const *) &dump, 1, 1, 0.0f,
+								 err, sizeof(err));
+	CHECK(f != NULL);
+	if (f != NULL)
+	{
+		CHECK(f->n_nodes == 2 * depth + 1);
+		x[0] = 100.5;			/* first below d = 101 */
+		CHECK(qpm_forest_predict(f, x) == 101.0f);
+		x[0] = NAN;				/* always right: to the bottom */
+		CHECK(qpm_forest_predict(f, x) == -1.0f);
+		qpm_forest_free(f);
+	}
+	else
+		fprintf(stderr, "  %s\n", err);
+	free(dump);
+}
+
+/* validate refuses each kind of broken forest with its own message. */
+static void
+test_validate_rejects(void)
+{
+	QpmForest  *f = small_forest();
+	QpmTreeNode saved;
+	int32_t		n;
+
+	CHECK(invalid(NULL, "no forest"));
+	CHECK(qpm_forest_validate(NULL, NULL, 0) == -1);
+
+	/* cycles: a child at or before its parent */
+	saved = f->nodes[4];
+	f->nodes[4].left = 0;		/* back to the root of tree 1 */
+	CHECK(invalid(f, "tree 1 node 1: children 0, 3 must lie after it"));
+	f->nodes[4].left = 1;		/* itself */
+	CHECK(invalid(f, "tree 1 node 1: children 1, 3"));
+	f->nodes[4] = saved;
+
+	/* children outside the tree */
+	f->nodes[0].right = 3;		/* tree 0 has 3 nodes */
+	CHECK(invalid(f, "tree 0 node 0: children 1, 3 must lie after it and inside the tree (3 nodes)"));
+	f->nodes[0].right = -2;
+	CHECK(invalid(f, "tree 0 node 0: children 1, -2"));
+	f->nodes[0].right = INT32_MAX;
+	CHECK(invalid(f, "tree 0 node 0: children"));
+	f->nodes[0].right = 2;
+
+	/* shared child, unreachable node */
+	f->nodes[3].right = 1;		/* node 1 of tree 1 is also its left */
+	CHECK(invalid(f, "tree 1 node 0: a child has two parents"));
+	f->nodes[3].right = 4;
+	f->nodes[4].right = 2;		/* node 2 twice, node 3 orphaned */
+	CHECK(invalid(f, "tree 1 node 1: a child has two parents"));
+	f->nodes[4].right = 3;
+	saved = f->nodes[3];
+	f->nodes[3] = leaf(1.0f);	/* root a leaf: the rest is unreachable */
+	CHECK(invalid(f, "tree 1 node 1 is not reachable from the root"));
+	f->nodes[3] = saved;
+
+	/* features */
+	f->nodes[4].feature = 3;
+	CHECK(invalid(f, "tree 1 node 1: feature 3 out of range (3 features)"));
+	f->nodes[4].feature = -1;
+	CHECK(invalid(f, "tree 1 node 1: feature -1 out of range"));
+	f->nodes[4].feature = 2;
+
+	/* leaf markers and flags */
+	f->nodes[5].right = 0;
+	CHECK(invalid(f, "tree 1 node 2: leaf with right child 0, feature -1, default 0"));
+	f->nodes[5].right = -1;
+	f->nodes[5].feature = 0;
+	CHECK(invalid(f, "tree 1 node 2: leaf with right child -1, feature 0"));
+	f->nodes[5].feature = -1;
+	f->nodes[5].default_left = 1;
+	CHECK(invalid(f, "tree 1 node 2: leaf with"));
+	f->nodes[5].default_left = 0;
+	f->nodes[3].default_left = 2;
+	CHECK(invalid(f, "tree 1 node 0: default direction 2 is not 0 or 1"));
+	f->nodes[3].default_left = 0;
+
+	/* values */
+	f->nodes[3].value = NAN;
+	CHECK(invalid(f, "tree 1 node 0: threshold nan is not finite"));
+	f->nodes[3].value = -1.0f;
+	f->nodes[7].value = INFINITY;
+	CHECK(invalid(f, "tree 1 node 4: leaf value inf is not finite"));
+	f->nodes[7].value = -0.125f;
+	f->base_score = -INFINITY;
+	CHECK(invalid(f, "base score -inf is not finite"));
+	f->base_score = 0.5f;
+
+	/* offsets and counts */
+	f->tree_offset[0] = 1;
+	CHECK(invalid(f, "first tree starts at node 1, not 0"));
+	f->tree_offset[0] = 0;
+	f->tree_offset[1] = 0;
+	CHECK(invalid(f, "tree 0 spans nodes 0 to 0"));
+	f->tree_offset[1] = 9;
+	CHECK(invalid(f, "tree 0 spans nodes 0 to 9"));
+	f->tree_offset[1] = INT32_MIN;
+	CHECK(invalid(f, "tree 0 spans nodes 0 to -2147483648"));
+	f->tree_offset[1] = 3;
+	f->tree_offset[2] = 7;
+	CHECK(invalid(f, "trees cover 7 nodes, forest has 8"));
+	f->tree_offset[2] = 8;
+	n = f->n_trees;
+	f->n_trees = 0;
+	CHECK(invalid(f, "forest has 0 trees, need 1 to 100000"));
+	f->n_trees = n;
+	f->n_nodes = 1;
+	CHECK(invalid(f, "forest has 1 nodes, need 2 to 16777216"));
+	f->n_nodes = 8;
+	f->n_features = 0;
+	CHECK(invalid(f, "forest has 0 features"));
+	f->n_features = 3;
+
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	qpm_forest_free(f);
+}
+
+/* ---- parity with XGBoost ---- */
+
+#define PARITY_ROWS		5000
+#define PARITY_FEATURES	12
+
+/* Uniform in [0, 1) from the core's generator. */
+static double
+unit_rand(uint64_t *s)
+{
+	return (double) (qpm_rand_next(s) >> 11) / 9007199254740992.0;
+}
+
+/*
+ * Rows of doubles that are mostly not floats (so the rounding to float is
+ * exercised), some NaN, and discrete columns whose values XGBoost's cut
+ * points hit exactly (so `x == threshold` is exercised).  y depends on a
+ * few features nonlinearly.
+ */
+static void
+make_rows(double *x, float *y, int rows, uint64_t seed)
+{
+	uint64_t	s = seed;
+	int			i;
+	int			j;
+
+	for (i = 0; i < rows; i++)
+	{
+		double	   *r = x + (size_t) i * PARITY_FEATURES;
+
+		for (j = 0; j < PARITY_FEATURES; j++)
+		{
+			double		u = unit_rand(&s);
+
+			switch (j % 4)
+			{
+				case 0:
+					r[j] = u * 10.0 - 5.0;
+					break;
+				case 1:
+					r[j] = exp(u * 12.0);	/* skewed, like timings */
+					break;
+				case 2:
+					r[j] = floor(u * 8.0);	/* discrete */
+					break;
+				default:
+					r[j] = u < 0.5 ? 0.0 : 1.0;
+					break;
+			}
+			if (unit_rand(&s) < 0.06)
+				r[j] = NAN;
+		}
+		if (i % 97 == 0)
+			for (j = 0; j < PARITY_FEATURES; j++)
+				r[j] = NAN;		/* an all-missing row */
+		if (y != NULL)
+		{
+			double		a = isnan(r[0]) ? 0.0 : r[0];
+			double		b = isnan(r[1]) ? 1.0 : log(r[1]);
+			double		c = isnan(r[2]) ? 3.0 : r[2];
+
+			y[i] = (float) (sin(a) * 2.0 + 0.3 * b + (c > 4.0 ? 1.5 : -0.5) +
+							(r[3] == 1.0 ? 0.7 : 0.0) + 0.2 * (unit_rand(&s) - 0.5));
+		}
+	}
+}
+
+/* What XGBoost is given: the same rows as floats (NaN = missing). */
+static float *
+as_float(const double *x, int rows)
+{
+	float	   *f = malloc(sizeof(float) * (size_t) rows * PARITY_FEATURES);
+	size_t		k;
+
+	for (k = 0; k < (size_t) rows * PARITY_FEATURES; k++)
+		f[k] = (float) x[k];
+	return f;
+}
+
+/* Report an XGBoost failure as a test failure; true when rc is 0. */
+static int
+xgb_ok(int rc, const char *what)
+{
+	if (rc != 0)
+		fprintf(stderr, "  XGBoost %s failed: %s\n", what, XGBGetLastError());
+	CHECK(rc == 0);
+	return rc == 0;
+}
+
+/*
+ * base_score from the booster's JSON config: learner_model_param holds it as
+ * a string ("5E-1" in 1.7).  NAN when absent or unparsable.
+ */
+static float
+booster_base_score(BoosterHandle h)
+{
+	bst_ulong	len;
+	const char *cfg;
+	const char *p;
+	char	   *end;
+	float		v;
+
+	if (!xgb_ok(XGBoosterSaveJsonConfig(h, &len, &cfg), "SaveJsonConfig"))
+		return NAN;
+	p = strstr(cfg, "\"learner_model_param\"");
+	p = p ? strstr(p, "\"base_score\":\"") : NULL;
+	if (p == NULL)
+		return NAN;
+	p += strlen("\"base_score\":\"");
+	v = strtof(p, &end);
+	if (end == p || *end != '"')
+		return NAN;
+	return v;
+}
+
+/*
+ * Compare walker and XGBoost on rows: relative difference below 1e-6
+ * everywhere; prints the largest difference and how many rows were
+ * bit-exact.
+ */
+static void
+compare_predictions(const char *label, BoosterHandle h, const QpmForest *forest,
+					const double *x, int rows)
+{
+	static const char margin_cfg[] =
+		"{\"type\": 1, \"training\": false, \"iteration_begin\": 0,"
+		" \"iteration_end\": 0, \"strict_shape\": false}";
+	static const char value_cfg[] =
+		"{\"type\": 0, \"training\": false, \"iteration_begin\": 0,"
+		" \"iteration_end\": 0, \"strict_shape\": false}";
+	float	   *xf = as_float(x, rows);
+	float	   *margin = malloc(sizeof(float) * (size_t) rows);
+	DMatrixHandle d;
+	const bst_ulong *shape;
+	bst_ulong	dim;
+	const float *out;
+	double		max_abs = 0;
+	double		max_rel = 0;
+	int			exact = 0;
+	int			within = 0;
+	int			shown = 0;
+	int			i;
+
+	/* a fresh DMatrix: no prediction cache left over from training */
+	if (!xgb_ok(XGDMatrixCreateFromMat(xf, (bst_ulong) rows, PARITY_FEATURES,
+									   NAN, &d), "DMatrixCreateFromMat"))
+		goto done;
+	if (xgb_ok(XGBoosterPredictFromDMatrix(h, d, margin_cfg, &shape, &dim, &out),
+			   "PredictFromDMatrix"))
+	{
+		CHECK(dim == 1 && shape[0] == (bst_ulong) rows);
+		memcpy(margin, out, sizeof(float) * (size_t) rows);
+		/* identity link: the value prediction is the margin */
+		if (xgb_ok(XGBoosterPredictFromDMatrix(h, d, value_cfg, &shape, &dim, &out),
+				   "PredictFromDMatrix"))
+			CHECK(memcmp(margin, out, sizeof(float) * (size_t) rows) == 0);
+		for (i = 0; i < rows; i++)
+		{
+			float		mine = qpm_forest_predict(forest, x + (size_t) i * PARITY_FEATURES);
+			double		diff = fabs((double) mine - (double) margin[i]);
+			double		rel = diff / fmax(fabs((double) margin[i]), 1e-30);
+
+			if (same_float(mine, margin[i]))
+				exact++;
+			if (rel < 1e-6)
+				within++;
+			else if (shown++ < 5)
+				fprintf(stderr, "  %s row %d: walker %.9g, XGBoost %.9g\n",
+						label, i, (double) mine, (double) margin[i]);
+			max_abs = fmax(max_abs, diff);
+			max_rel = fmax(max_rel, rel);
+		}
+		CHECK(within == rows);
+		printf("test_forest: %s: %d rows, %d bit-exact, max |diff| %.3g, max rel diff %.3g\n",
+			   label, rows, exact, max_abs, max_rel);
+	}
+	XGDMatrixFree(d);
+done:
+	free(margin);
+	free(xf);
+}
+
+/*
+ * Train with params (NULL-terminated name/value pairs) for rounds, parse
+ * the dump, and compare on fresh rows and on the training rows.
+ */
+static void
+check_parity(const char *label, const char *const *params, int rounds)
+{
+	double	   *x = malloc(sizeof(double) * PARITY_ROWS * PARITY_FEATURES);
+	double	   *xtest = malloc(sizeof(double) * PARITY_ROWS * PARITY_FEATURES);
+	float	   *y = malloc(sizeof(float) * PARITY_ROWS);
+	float	   *xf;
+	DMatrixHandle dtrain = NULL;
+	BoosterHandle h = NULL;
+	bst_ulong	n_dump;
+	const char **dump;
+	QpmForest  *forest = NULL;
+	char		err[256] = "";
+	char		name[128];
+	float		base;
+	int			i;
+
+	make_rows(x, y, PARITY_ROWS, 20240601);
+	make_rows(xtest, NULL, PARITY_ROWS, 77);
+	xf = as_float(x, PARITY_ROWS);
+	if (!xgb_ok(XGDMatrixCreateFromMat(xf, PARITY_ROWS, PARITY_FEATURES, NAN,
+									   &dtrain), "DMatrixCreateFromMat") ||
+		!xgb_ok(XGDMatrixSetFloatInfo(dtrain, "label", y, PARITY_ROWS), "SetFloatInfo") ||
+		!xgb_ok(XGBoosterCreate(&dtrain, 1, &h), "BoosterCreate"))
+		goto done;
+	for (i = 0; params[i] != NULL; i += 2)
+		if (!xgb_ok(XGBoosterSetParam(h, params[i], params[i + 1]), params[i]))
+			goto done;
+	for (i = 0; i < rounds; i++)
+		if (!xgb_ok(XGBoosterUpdateOneIter(h, i, dtrain), "UpdateOneIter"))
+			goto done;
+
+	base = booster_base_score(h);
+	CHECK(isfinite(base));
+	if (!xgb_ok(XGBoosterDumpModelEx(h, "", 0, "text", &n_dump, &dump), "DumpModelEx"))
+		goto done;
+	forest = qpm_forest_from_xgb_dump(dump, (int32_t) n_dump, PARITY_FEATURES,
+									  base, err, sizeof(err));
+	CHECK(forest != NULL);
+	if (forest == NULL)
+	{
+		fprintf(stderr, "  %s: dump refused: %s\n", label, err);
+		goto done;
+	}
+	CHECK(qpm_forest_validate(forest, NULL, 0) == 0);
+	CHECK(redump_matches(forest));
+	printf("test_forest: %s: %d trees, %d nodes, base_score %.9g\n",
+		   label, forest->n_trees, forest->n_nodes, (double) base);
+
+	snprintf(name, sizeof(name), "%s, new rows", label);
+	compare_predictions(name, h, forest, xtest, PARITY_ROWS);
+	snprintf(name, sizeof(name), "%s, training rows", label);
+	compare_predictions(name, h, forest, x, PARITY_ROWS);
+
+done:
+	qpm_forest_free(forest);
+	if (h != NULL)
+		XGBoosterFree(h);
+	if (dtrain != NULL)
+		XGDMatrixFree(dtrain);
+	free(xf);
+	free(y);
+	free(xtest);
+	free(x);
+}
+
+/* Gradient boosting as src/xgb_train.c configures it. */
+static void
+test_xgboost_parity_boosting(void)
+{
+	static const char *const params[] = {
+		"objective", "reg:squarederror", "tree_method", "hist",
+		"max_depth", "6", "eta", "0.1", "seed", "42", "nthread", "1",
+		NULL
+	};
+	check_parity("gradient boosting", params, 100);
+}
+
+/* Random forest: many parallel trees in one round, rows and columns sampled. */
+static void
+test_xgboost_parity_random_forest(void)
+{
+	static const char *const params[] = {
+		"objective", "reg:squarederror", "tree_method", "hist",
+		"max_depth", "6", "eta", "1", "seed", "42", "nthread", "1",
+		"num_parallel_tree", "50", "subsample", "0.8", "colsample_bynode", "0.8",
+		NULL
+	};
+
+	check_parity("random forest", params, 1);
+}
+
+/* Each test is independent; unit_report sums them. */
+int
+main(void)
+{
+	RUN(test_hand_built);
+	RUN(test_alloc);
+	RUN(test_parse_single_leaf);
+	RUN(test_parse_unordered);
+	RUN(test_parse_real_format);
+	RUN(test_parse_rejects);
+	RUN(test_parse_rejects_dump);
+	RUN(test_parse_deep_chain);
+	RUN(test_validate_rejects);
+	RUN(test_xgboost_parity_boosting);
+	RUN(test_xgboost_parity_random_forest);
+	return unit_report("test_forest");
+}
