@@ -41,11 +41,11 @@ CREATE EXTENSION query_perf_ml;
 \echo '== status()'
 SELECT extension_version, pg_stat_statements_available, pg_stat_statements_rows FROM query_perf_ml.status();
 
-\echo '== train_model(''default'', ''linear'') on pg_stat_statements (20% of statements held out)'
+\echo '== train_model(''default'', ''auto''): the three algorithms on the same 20% held-out statements, the best is kept'
 SELECT model_id, name, version, algorithm, n_train, n_test, round(r2::numeric, 3) AS r2,
        round(median_q_error::numeric, 2) AS median_q_error, round(p90_q_error::numeric, 2) AS p90_q_error,
        round(interval_coverage::numeric, 3) AS coverage_90, round(train_ms::numeric) AS train_ms
-  FROM query_perf_ml.train_model('default', 'linear');
+  FROM query_perf_ml.train_model('default', 'auto');
 
 \echo '== validate_model(''default''): the same metrics over every statement'
 SELECT n, skipped, round(r2::numeric, 3) AS r2, round(median_q_error::numeric, 2) AS median_q_error,
@@ -79,4 +79,45 @@ SELECT round(a.predicted_ms::numeric, 3) AS today_ms, round(b.predicted_ms::nume
 \echo '== models'
 SELECT model_id, name, version, algorithm, is_active, n_train, size_bytes FROM query_perf_ml.models;
 SQL
+
+# Pictures of the held-out statements (the split train_model used: seed 42).
+out=${QPM_DEMO_OUT:-$top/test/demo_out}
+mkdir -p "$out"
+run_sql -At -F ' ' -c "SELECT actual_ms, predicted_ms, lower_ms, upper_ms
+                         FROM query_perf_ml.predict_all()
+                        WHERE query_perf_ml.is_held_out(queryid) AND actual_ms IS NOT NULL
+                          AND queryid IN (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel)" >"$out/held_out.dat"
+run_sql -At -F '|' -c "SELECT b, format('%s-%s ms', 10::float8 ^ b, 10::float8 ^ (b + 1)), count(*),
+                              avg((actual_ms BETWEEN lower_ms AND upper_ms)::int)
+                         FROM (SELECT *, floor(log(predicted_ms))::int AS b FROM query_perf_ml.predict_all()
+                                WHERE query_perf_ml.is_held_out(queryid) AND actual_ms IS NOT NULL
+                                  AND queryid IN (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel)) x
+                        GROUP BY b ORDER BY b" >"$out/coverage.dat"
+algorithm=$(run_sql -At -c "SELECT algorithm FROM query_perf_ml.models WHERE name = 'default' AND is_active")
+gnuplot <<GP
+set terminal pngcairo size 900,700 font ",11" noenhanced
+set output "$out/predicted_vs_actual.png"
+set logscale xy
+set xlabel "actual mean time per call (ms)"
+set ylabel "predicted (ms), with the 90% interval"
+set title "query_perf_ml ($algorithm): held-out statements of the demo workload"
+set key top left
+set grid
+f(x) = x
+plot "$out/held_out.dat" using 1:2:3:4 with yerrorbars lc rgb "#88aadd" pt 7 ps 0.5 title "prediction and interval", \
+     f(x) with lines lc rgb "#cc3333" lw 2 title "predicted = actual"
+set output "$out/coverage_by_bucket.png"
+unset logscale
+set datafile separator "|"
+set style data histograms
+set style fill solid 0.6
+set yrange [0:1.05]
+set ylabel "share of actual times inside the interval"
+set xlabel "predicted time bucket"
+set title "coverage of the 90% interval by predicted time (held-out statements)"
+set key top right
+plot "$out/coverage.dat" using 4:xtic(sprintf("%s (n=%d)", stringcolumn(2), column(3))) lc rgb "#88aadd" title "coverage", \
+     0.9 with lines lc rgb "#cc3333" lw 2 title "nominal 0.90"
+GP
+qpm_log "pictures: $out/predicted_vs_actual.png, $out/coverage_by_bucket.png"
 qpm_log "done; stopping the cluster"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test/bench/predict_cost.sh [ROWS] — cost per call of predict() against a
 # floor: a trivial built-in C function taking the same float8[] in the same
-# query (cardinality()).  Each variant runs 5 times over ROWS rows of a
+# query (cardinality()), for a linear model and a 300-tree depth-6
+# gradient_boosting model.  Each variant runs 5 times over ROWS rows of a
 # table holding feature vectors; the median is reported in microseconds per
 # row after subtracting nothing (the floor is shown for comparison).
 # Starts its own throwaway cluster.
@@ -20,7 +21,10 @@ SELECT g::bigint AS queryid, 1 + g % 20 AS calls,
        (1 + g % 20) * (0.5 + (g % 97) * (1 + g % 7)) AS total_exec_time,
        (1 + g % 20) * (g % 97) AS shared_blks_hit, (1 + g % 20) * (g % 7) AS shared_blks_read
   FROM generate_series(1, 5000) g;
+SET query_perf_ml.training_progress = off;
 SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats');
+SELECT version FROM query_perf_ml.train_model('gbm300', 'gradient_boosting', 'stats',
+       '{"n_trees": 300, "max_depth": 6, "early_stopping_rounds": 0}');
 CREATE TABLE vecs AS
 SELECT ARRAY[ln(1 + g % 50), g % 100, g % 1000, g % 37, 0, 0, 0, g % 3, g % 5000, 0.01, 0.9, g % 4]::float8[] AS f
   FROM generate_series(1, $rows) g;
@@ -36,8 +40,11 @@ median_ms() {	# median_ms SQL: median over 5 runs of the statement's duration
 
 floor=$(median_ms "SELECT sum(cardinality(f)) FROM vecs")
 linear=$(median_ms "SELECT sum(query_perf_ml.predict('lin', f)) FROM vecs")
-awk -v r="$rows" -v f="$floor" -v l="$linear" 'BEGIN {
+gbm=$(median_ms "SELECT sum(query_perf_ml.predict('gbm300', f)) FROM vecs")
+trees=$(psql -X -qAt -d postgres -c "SELECT options->>'n_trees' FROM query_perf_ml.models WHERE name = 'gbm300'")
+awk -v r="$rows" -v f="$floor" -v l="$linear" -v g="$gbm" -v t="$trees" 'BEGIN {
 	printf "rows per run:            %d (median of 5 runs)\n", r
 	printf "floor (cardinality):     %.3f us/row\n", f * 1000 / r
 	printf "predict(), linear:       %.3f us/row  (%.2fx floor)\n", l * 1000 / r, l / f
+	printf "predict(), GBM %s trees: %.3f us/row  (%.2fx floor)\n", t, g * 1000 / r, g / f
 }'
