@@ -281,8 +281,43 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'qpm_is_held_out'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+--
+-- Export and import: a model version as a portable JSON document
+-- (format "query_perf_ml.model"; README "Export and import").
+--
+CREATE FUNCTION query_perf_ml.export_model(name text, version integer DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'qpm_export_model'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+-- Validates the whole document, stores it as a new active version of name
+-- (written as the extension owner, like train_model); EXECUTE revoked below.
+CREATE FUNCTION query_perf_ml.import_model(doc jsonb, name text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'qpm_import_model'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+
+--
+-- Explanation: per-feature contributions (log-ms scale) to a prediction.
+--
+CREATE FUNCTION query_perf_ml.explain_prediction(
+    queryid bigint,
+    model   text DEFAULT NULL,
+    source  regclass DEFAULT NULL)
+RETURNS TABLE (feature text, value double precision, contribution double precision)
+AS 'MODULE_PATHNAME', 'qpm_explain_queryid'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 13;
+
+CREATE FUNCTION query_perf_ml.explain_prediction(
+    features jsonb,
+    model    text DEFAULT NULL)
+RETURNS TABLE (feature text, value double precision, contribution double precision)
+AS 'MODULE_PATHNAME', 'qpm_explain_features'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 13;
+
 -- Training and lifecycle changes are for roles the owner trusts.
 REVOKE EXECUTE ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION query_perf_ml.import_model(jsonb, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION query_perf_ml.activate_model(text, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION query_perf_ml.drop_model(text, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION query_perf_ml.model_store_changed() FROM PUBLIC;

@@ -166,5 +166,12 @@ void		qpm_srf_init(FunctionCallInfo fcinfo, struct Tuplestorestate **ts,
 						 struct TupleDescData **tupdesc);
 /* Datum for a double that may be NaN: NULL flag set instead. */
 Datum		qpm_float8_or_null(double v, bool *isnull);
+/* ERROR for a non-finite feature value (index is 0-based). */
+void		qpm_reject_non_finite(const char *what, int index) pg_attribute_noreturn();
+/* A statement's summed features from a source (InvalidOid = pgss), or ERROR. */
+void		qpm_queryid_features(Oid relid, int64 queryid, double *x);
+/* Features by name from a jsonb object (absent or null = NaN), or ERROR. */
+void		qpm_jsonb_features(Jsonb *features, const QpmFeatureSet *fs,
+							   const char *model_name, double *x);
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * sql_common.c — small helpers shared by the SQL entry points: argument
- * checks, JSON building, set-returning-function setup.
+ * checks, JSON building, set-returning-function setup, and the two ways a
+ * single feature vector is given (a statement's row in a source, or jsonb
+ * by feature name), shared by prediction and explanation.
  */
 #include "postgres.h"
 
@@ -12,9 +14,18 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
 #include "qpm_pg.h"
+
+/* One statement's summed row, captured by the scan callback. */
+typedef struct OneRow
+{
+	bool		found;
+	double	   *x;
+	QpmRowStatus status;
+} OneRow;
 
 /* A model name argument as a C string, checked like the catalog does. */
 char *
@@ -107,4 +118,105 @@ qpm_float8_or_null(double v, bool *isnull)
 {
 	*isnull = !isfinite(v);
 	return Float8GetDatum(*isnull ? 0.0 : v);
+}
+
+/* ERROR for a non-finite feature value. */
+void
+qpm_reject_non_finite(const char *what, int index)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("feature value %d (%s) is not finite", index + 1, what),
+			 errhint("Pass NULL for an unknown value; the model imputes it with the training mean.")));
+}
+
+/* Scan callback: remember the (single, summed) row of the statement. */
+static void
+capture_row(const QpmStmtStats *row, void *arg)
+{
+	OneRow	   *one = (OneRow *) arg;
+
+	one->found = true;
+	one->status = qpm_stmt_features(row, one->x, NULL);
+}
+
+/* A statement's features from a source (InvalidOid: pg_stat_statements), or ERROR. */
+void
+qpm_queryid_features(Oid relid, int64 queryid, double *x)
+{
+	QpmSource	src;
+	OneRow		one;
+
+	qpm_source_open(relid, &src);
+	memset(&one, 0, sizeof(one));
+	one.x = x;
+	qpm_source_scan(&src, QPM_SCAN_ONE_QUERYID, queryid, capture_row, &one);
+	if (!one.found)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("statement with queryid " INT64_FORMAT " not found in %s",
+						queryid, src.display)));
+	if (one.status != QPM_ROW_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("statement with queryid " INT64_FORMAT " has no calls in %s",
+						queryid, src.display),
+				 errdetail("Features are per call; calls is NULL or not positive.")));
+}
+
+/* Features by name from a jsonb object; absent or null = NaN (imputed). */
+void
+qpm_jsonb_features(Jsonb *features, const QpmFeatureSet *fs, const char *model_name,
+				   double *x)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	int			i;
+
+	if (!JB_ROOT_IS_OBJECT(features) || JB_ROOT_IS_SCALAR(features))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features must be a jsonb object"),
+				 errhint("For example '{\"rows_per_call\": 10, \"shared_blks_hit_per_call\": 120}'.")));
+	for (i = 0; i < fs->n_features; i++)
+		x[i] = NAN;
+
+	it = JsonbIteratorInit(&features->root);
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		int			idx;
+
+		if (r != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		idx = qpm_feature_set_index(fs, key);
+		if (idx < 0)
+		{
+			StringInfoData names;
+
+			initStringInfo(&names);
+			for (i = 0; i < fs->n_features; i++)
+				appendStringInfo(&names, "%s%s", i ? ", " : "", fs->names[i]);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown feature \"%s\"", key),
+					 errdetail("Features of model \"%s\": %s.", model_name, names.data)));
+		}
+		r = JsonbIteratorNext(&it, &v, true);
+		if (v.type == jbvNull)
+			x[idx] = NAN;
+		else if (v.type == jbvNumeric)
+		{
+			x[idx] = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+														NumericGetDatum(v.val.numeric)));
+			if (!isfinite(x[idx]))
+				qpm_reject_non_finite(key, idx);
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("feature \"%s\" must be a number or null", key)));
+	}
 }

@@ -27,15 +27,6 @@ PG_FUNCTION_INFO_V1(qpm_predict_queryid);
 PG_FUNCTION_INFO_V1(qpm_predict_features);
 PG_FUNCTION_INFO_V1(qpm_predict_all);
 
-/* One statement's summed row, captured by the scan callback. */
-typedef struct OneRow
-{
-	bool		found;
-	double		calls;
-	double		x[QPM_STMT_N_FEATURES];
-	QpmRowStatus status;
-} OneRow;
-
 /* Context of predict_all's scan. */
 typedef struct AllScan
 {
@@ -43,16 +34,6 @@ typedef struct AllScan
 	Tuplestorestate *ts;
 	TupleDesc	desc;
 } AllScan;
-
-/* ERROR for a non-finite feature value. */
-static void
-reject_non_finite(const char *what, int index)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("feature value %d (%s) is not finite", index + 1, what),
-			 errhint("Pass NULL for an unknown value; the model imputes it with the training mean.")));
-}
 
 /* Build the prediction composite. */
 static Datum
@@ -105,7 +86,7 @@ qpm_predict(PG_FUNCTION_ARGS)
 		for (i = 0; i < p; i++)
 		{
 			if (!isfinite(d[i]))
-				reject_non_finite(cm->model.feature_set->names[i], i);
+				qpm_reject_non_finite(cm->model.feature_set->names[i], i);
 			x[i] = d[i];
 		}
 	}
@@ -121,21 +102,10 @@ qpm_predict(PG_FUNCTION_ARGS)
 		{
 			x[i] = isnull[i] ? NAN : DatumGetFloat8(elems[i]);
 			if (!isnull[i] && !isfinite(x[i]))
-				reject_non_finite(cm->model.feature_set->names[i], i);
+				qpm_reject_non_finite(cm->model.feature_set->names[i], i);
 		}
 	}
 	PG_RETURN_FLOAT8(exp(qpm_model_predict_log(&cm->model, x)));
-}
-
-/* Scan callback: remember the (single, summed) row of the statement. */
-static void
-capture_row(const QpmStmtStats *row, void *arg)
-{
-	OneRow	   *one = (OneRow *) arg;
-
-	one->found = true;
-	one->calls = row->calls;
-	one->status = qpm_stmt_features(row, one->x, NULL);
 }
 
 /* predict_query_execution(queryid bigint, model text, source regclass) */
@@ -146,8 +116,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
 	QpmCachedModel cm;
-	QpmSource	src;
-	OneRow		one;
+	double		x[QPM_STMT_N_FEATURES];
 	QpmPrediction pr;
 
 	if (PG_ARGISNULL(0))
@@ -156,21 +125,8 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 				 errmsg("queryid must not be NULL")));
 	queryid = PG_GETARG_INT64(0);
 	cm = *qpm_model_cache_get(name);
-	qpm_source_open(relid, &src);
-	memset(&one, 0, sizeof(one));
-	qpm_source_scan(&src, QPM_SCAN_ONE_QUERYID, queryid, capture_row, &one);
-	if (!one.found)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("statement with queryid " INT64_FORMAT " not found in %s",
-						queryid, src.display)));
-	if (one.status != QPM_ROW_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("statement with queryid " INT64_FORMAT " has no calls in %s",
-						queryid, src.display),
-				 errdetail("Features are per call; calls is NULL or not positive.")));
-	qpm_model_predict(&cm.model, one.x, &pr);
+	qpm_queryid_features(relid, queryid, x);
+	qpm_model_predict(&cm.model, x, &pr);
 	PG_RETURN_DATUM(prediction_datum(fcinfo, true, queryid, &cm, &pr));
 }
 
@@ -181,13 +137,8 @@ qpm_predict_features(PG_FUNCTION_ARGS)
 	Jsonb	   *features;
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	QpmCachedModel cm;
-	const QpmFeatureSet *fs;
 	double		x[QPM_MAX_FEATURES];
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
 	QpmPrediction pr;
-	int			i;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -196,52 +147,7 @@ qpm_predict_features(PG_FUNCTION_ARGS)
 				 errhint("Pass '{}' to predict with every feature imputed.")));
 	features = PG_GETARG_JSONB_P(0);
 	cm = *qpm_model_cache_get(name);
-	fs = cm.model.feature_set;
-	if (!JB_ROOT_IS_OBJECT(features) || JB_ROOT_IS_SCALAR(features))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("features must be a jsonb object"),
-				 errhint("For example '{\"rows_per_call\": 10, \"shared_blks_hit_per_call\": 120}'.")));
-	for (i = 0; i < fs->n_features; i++)
-		x[i] = NAN;
-
-	it = JsonbIteratorInit(&features->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		int			idx;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		idx = qpm_feature_set_index(fs, key);
-		if (idx < 0)
-		{
-			StringInfoData names;
-
-			initStringInfo(&names);
-			for (i = 0; i < fs->n_features; i++)
-				appendStringInfo(&names, "%s%s", i ? ", " : "", fs->names[i]);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown feature \"%s\"", key),
-					 errdetail("Features of model \"%s\": %s.", cm.name, names.data)));
-		}
-		r = JsonbIteratorNext(&it, &v, true);
-		if (v.type == jbvNull)
-			x[idx] = NAN;
-		else if (v.type == jbvNumeric)
-		{
-			x[idx] = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-														NumericGetDatum(v.val.numeric)));
-			if (!isfinite(x[idx]))
-				reject_non_finite(key, idx);
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("feature \"%s\" must be a number or null", key)));
-	}
+	qpm_jsonb_features(features, cm.model.feature_set, cm.name, x);
 	qpm_model_predict(&cm.model, x, &pr);
 	PG_RETURN_DATUM(prediction_datum(fcinfo, false, 0, &cm, &pr));
 }

@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 
 #include "core/serialize.h"
+#include "core/shap.h"
 #include "qpm_pg.h"
 
 PG_FUNCTION_INFO_V1(qpm_train_model);
@@ -109,6 +110,24 @@ training_failed(const char *alg, const char *err)
 			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("training %s failed: %s", alg, err),
 			 errhint("Held-out statements are chosen by queryid; a source with few distinct statements may need a smaller test_fraction.")));
+}
+
+/* "feature_importance": {"calls_log": 0.12, ...} of a trained model, summing to 1. */
+static char *
+importance_json(const QpmModel *m)
+{
+	const QpmFeatureSet *fs = m->feature_set;
+	double		imp[QPM_MAX_FEATURES];
+	StringInfoData b;
+	int			j;
+
+	qpm_model_importance(m, imp);	/* all 0 when nothing to distribute */
+	initStringInfo(&b);
+	appendStringInfoString(&b, "\"feature_importance\": {");
+	for (j = 0; j < fs->n_features; j++)
+		qpm_json_number(&b, fs->names[j], imp[j], j == 0);
+	appendStringInfoChar(&b, '}');
+	return b.data;
 }
 
 /* Parse the options of one algorithm and wire the callbacks. */
@@ -299,9 +318,10 @@ qpm_train_model(PG_FUNCTION_ARGS)
 											   ", \"rows_skipped_time\": " INT64_FORMAT
 											   ", \"rows_below_min_calls\": " INT64_FORMAT
 											   ", \"rows_usable\": " UINT64_FORMAT
-											   ", \"rows_sampled\": %zu%s%s",
+											   ", \"rows_sampled\": %zu, %s%s%s",
 											   ts.n_read, ts.bad_calls, ts.bad_time,
 											   ts.below_min_calls, ts.data.seen, ts.data.n,
+											   importance_json(&res->model),
 											   is_auto ? ", \"auto\": " : "",
 											   is_auto ? comparison.data : ""));
 	nm.options = qpm_train_settings_to_jsonb(win_settings);

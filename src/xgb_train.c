@@ -162,7 +162,7 @@ dump_forest(const QpmXgbApi *x, BoosterHandle b, int p, float base_score)
 	char		err[256];
 	QpmForest  *f;
 
-	XGB(x, "model dump", x->BoosterDumpModelEx(b, "", 0, "text", &n_trees, &dump));
+	XGB(x, "model dump", x->BoosterDumpModelEx(b, "", 1, "text", &n_trees, &dump));
 	f = qpm_forest_from_xgb_dump(dump, (int32) n_trees, p, base_score, err, sizeof(err));
 	if (f == NULL)
 		ereport(ERROR,

@@ -9,14 +9,19 @@
  * the margin in float, starting from base_score, tree after tree.  The
  * walker does exactly that; test_forest.c checks it against XGBoost itself.
  *
- * The text dump (XGBoosterDumpModelEx, fmap "", with_stats 0, "text") is
+ * The text dump (XGBoosterDumpModelEx, fmap "", with_stats 1, "text") is
  * one string per tree, one node per line, indented by depth with tabs:
  *
- *   0:[f2<0.5] yes=1,no=2,missing=1
- *   \t1:leaf=0.123
- *   \t2:[f0<-1.25e-05] yes=3,no=4,missing=4
- *   \t\t3:leaf=-0.5
- *   \t\t4:leaf=0.25
+ *   0:[f2<0.5] yes=1,no=2,missing=1,gain=123.400002,cover=456
+ *   \t1:leaf=0.123,cover=200
+ *   \t2:[f0<-1.25e-05] yes=3,no=4,missing=4,gain=7.5,cover=256
+ *   \t\t3:leaf=-0.5,cover=56
+ *   \t\t4:leaf=0.25,cover=200
+ *
+ * The statistics (split gain, and cover: the hessian sum of the training
+ * rows reaching the node) feed explanations (shap.c) and importance, never
+ * the walk.  A dump with with_stats 0 has lines without them and parses to
+ * covers and gains of 0; a dump with them on some lines only is refused.
  *
  * Lines come in depth-first order while ids are XGBoost's own (creation
  * order, so roughly breadth-first, with gaps if nodes were pruned), so the
@@ -65,6 +70,9 @@ typedef struct DumpNode
 	int32_t		missing;		/* child id; once looked up, 1 = NaN left */
 	int32_t		feature;		/* -1 for a leaf */
 	float		value;			/* threshold or leaf value */
+	float		cover;			/* 0 without statistics */
+	float		gain;			/* 0 for a leaf or without statistics */
+	bool		has_stats;		/* the line had gain / cover */
 	int32_t		line;			/* 1-based, for messages */
 	int32_t		index;			/* flat index; UNPLACED / PUSHED until set */
 } DumpNode;
@@ -77,6 +85,7 @@ typedef struct DumpScratch
 {
 	DumpNode   *recs;
 	int32_t    *stack;
+	int			stats;			/* lines have statistics: -1 not yet known, 0, 1 */
 } DumpScratch;
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -195,6 +204,19 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 					  (double) n->value);
 			return -1;
 		}
+		/* written as a negation so NaN fails too */
+		if (!(n->cover >= 0.0f) || !isfinite(n->cover))
+		{
+			set_error(err, errlen, "tree %d node %d: cover %g is not finite and >= 0",
+					  t, i, (double) n->cover);
+			return -1;
+		}
+		if (!isfinite(n->gain))
+		{
+			set_error(err, errlen, "tree %d node %d: gain %g is not finite",
+					  t, i, (double) n->gain);
+			return -1;
+		}
 		if (n->left == -1)
 		{
 			if (n->right != -1 || n->feature != -1 || n->default_left != 0)
@@ -202,6 +224,12 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 				set_error(err, errlen,
 						  "tree %d node %d: leaf with right child %d, feature %d, default %u",
 						  t, i, n->right, n->feature, (unsigned) n->default_left);
+				return -1;
+			}
+			if (n->gain != 0.0f)
+			{
+				set_error(err, errlen, "tree %d node %d: leaf with gain %g, need 0",
+						  t, i, (double) n->gain);
 				return -1;
 			}
 			continue;
@@ -431,6 +459,8 @@ parse_line(const char **p, DumpNode *r)
 	while (*s == '\t')
 		s++;
 	r->yes = r->no = r->missing = r->feature = -1;
+	r->cover = r->gain = 0.0f;
+	r->has_stats = false;
 	r->index = UNPLACED;
 	if (!take_uint(&s, &r->id))
 		return "a node id";
@@ -440,6 +470,12 @@ parse_line(const char **p, DumpNode *r)
 	{
 		if (!take_float(&s, &r->value))
 			return "a finite leaf value";
+		if (take_literal(&s, ",cover="))
+		{
+			if (!take_float(&s, &r->cover) || r->cover < 0.0f)
+				return "a finite cover >= 0 after \",cover=\"";
+			r->has_stats = true;
+		}
 	}
 	else
 	{
@@ -463,9 +499,19 @@ parse_line(const char **p, DumpNode *r)
 			return "\",missing=\"";
 		if (!take_uint(&s, &r->missing))
 			return "a node id after \"missing=\"";
+		if (take_literal(&s, ",gain="))
+		{
+			if (!take_float(&s, &r->gain))
+				return "a finite gain after \",gain=\"";
+			if (!take_literal(&s, ",cover="))
+				return "\",cover=\" after the gain";
+			if (!take_float(&s, &r->cover) || r->cover < 0.0f)
+				return "a finite cover >= 0 after \",cover=\"";
+			r->has_stats = true;
+		}
 	}
 	if (*s != '\n' && *s != '\0')
-		return "the end of the line (dump with with_stats 0)";
+		return "the end of the line";
 	if (*s == '\n')
 		s++;
 	*p = s;
@@ -558,6 +604,15 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 		if (what != NULL)
 		{
 			set_error(err, errlen, "tree %d line %d: expected %s", t, line, what);
+			return -1;
+		}
+		if (scratch->stats < 0)
+			scratch->stats = recs[n].has_stats;
+		else if (scratch->stats != (int) recs[n].has_stats)
+		{
+			set_error(err, errlen,
+					  "tree %d line %d: statistics (gain, cover) on some lines only",
+					  t, line);
 			return -1;
 		}
 		if (recs[n].feature >= n_features)
@@ -656,6 +711,8 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 		QpmTreeNode *o = &out[r->index];
 
 		o->value = r->value;
+		o->cover = r->cover;
+		o->gain = r->gain;
 		if (r->yes < 0)
 		{
 			o->left = o->right = o->feature = -1;
@@ -745,6 +802,7 @@ qpm_forest_from_xgb_dump(const char *const *trees, int32_t n_trees,
 	f->base_score = base_score;
 	scratch.recs = qpm_alloc(sizeof(DumpNode) * (size_t) max_lines);
 	scratch.stack = qpm_alloc(sizeof(int32_t) * (size_t) max_lines);
+	scratch.stats = -1;
 	total = 0;
 	for (t = 0; t < n_trees; t++)
 	{

@@ -30,6 +30,14 @@
 #define QPM_FOREST_MAX_TREE_NODES	(1 << 20)
 #define QPM_FOREST_MAX_NODES		(1 << 24)
 
+/*
+ * cover and gain are XGBoost's node statistics (dump with_stats 1): cover is
+ * the hessian sum of the training rows that reached the node (the row count
+ * for squared error), which TreeSHAP uses as the node's probability mass;
+ * gain is the split's loss reduction, summed per feature for importance.
+ * Both are 0 in a forest parsed from a dump without statistics.  The walker
+ * never reads them.
+ */
 typedef struct QpmTreeNode
 {
 	int32_t		left;			/* index within the tree; -1 for a leaf */
@@ -37,6 +45,8 @@ typedef struct QpmTreeNode
 	int32_t		feature;		/* split feature, -1 for a leaf */
 	uint8_t		default_left;	/* NaN goes left? (0 for a leaf) */
 	float		value;			/* threshold, or leaf value */
+	float		cover;			/* hessian sum (XGBoost "cover"), >= 0 */
+	float		gain;			/* split gain; 0 for a leaf */
 } QpmTreeNode;
 
 typedef struct QpmForest
@@ -72,7 +82,8 @@ float		qpm_forest_predict(const QpmForest *f, const double *x);
  * to n_nodes, every child index inside its tree and after its parent, every
  * non-root node the child of exactly one node (so each is reached exactly
  * once from the root and a walk ends), leaves marked consistently, feature
- * indexes < n_features, finite base score, thresholds and leaf values.
+ * indexes < n_features, finite base score, thresholds and leaf values,
+ * finite covers >= 0, finite gains (0 for leaves).
  * Returns 0, or -1 with err filled.  Deserialization and import call it
  * before any walk.  Uses a scratch buffer of the largest tree's size.
  */
@@ -80,10 +91,12 @@ int			qpm_forest_validate(const QpmForest *f, char *err, size_t errlen);
 
 /*
  * Parse XGBoost's text dump (one NUL-terminated string per tree, as
- * returned by XGBoosterDumpModelEx with fmap "", with_stats 0 and format
- * "text") into a forest.  Node ids in the dump are renumbered into the
- * flat layout.  Returns NULL with err filled on any malformed input; the
- * result has passed qpm_forest_validate.
+ * returned by XGBoosterDumpModelEx with fmap "", with_stats 1 or 0 and
+ * format "text") into a forest.  Node ids in the dump are renumbered into
+ * the flat layout.  A dump without statistics gives covers and gains of 0;
+ * a dump must be consistent (statistics on every line or on none).
+ * Returns NULL with err filled on any malformed input; the result has
+ * passed qpm_forest_validate.
  */
 QpmForest  *qpm_forest_from_xgb_dump(const char *const *trees, int32_t n_trees,
 									 int32_t n_features, float base_score,

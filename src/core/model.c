@@ -8,8 +8,15 @@
  * the clamp turns into the floor rather than a crash.  The log-scale
  * prediction is clamped to a range of plausible times (1 ns .. 1 year) so
  * exp() can never overflow into Inf whatever the inputs.
+ *
+ * qpm_model_validate, off the hot path, holds the value rules a model must
+ * meet before it is used: the blob reader (serialize.c) and import_model
+ * (sql_export.c) apply the same ones, so neither path can let in a model
+ * the other would refuse.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
@@ -117,4 +124,173 @@ qpm_model_release(QpmModel *m)
 		return;
 	qpm_forest_free(m->forest);
 	m->forest = NULL;
+}
+
+/* ---- validation (shared by the blob reader and import) ---- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define QPM_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define QPM_PRINTF_LIKE(f, a)
+#endif
+
+static void set_error(char *err, size_t errlen, const char *fmt,...)
+			QPM_PRINTF_LIKE(3, 4);
+
+/* Format a message into err when the caller gave room for one. */
+static void
+set_error(char *err, size_t errlen, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Range checks on the interval; 0 or -1 with err filled. */
+static int
+check_interval(const QpmInterval *iv, char *err, size_t errlen)
+{
+	/* written as negations so NaN fails every test */
+	if (!(iv->level > 0.0 && iv->level < 1.0))
+	{
+		set_error(err, errlen, "interval level %g not in (0, 1)", iv->level);
+		return -1;
+	}
+	if (!isfinite(iv->resid_lo) || !isfinite(iv->resid_hi) ||
+		!(iv->resid_lo <= 0.0 && iv->resid_hi >= 0.0))
+	{
+		set_error(err, errlen,
+				  "interval residuals lo %g, hi %g: need finite lo <= 0 <= hi",
+				  iv->resid_lo, iv->resid_hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* Range checks on the transform; 0 or -1 with err filled. */
+static int
+check_transform(const QpmTransform *t, char *err, size_t errlen)
+{
+	int			j;
+
+	if (!(t->clip_lo_pct >= 0.0 && t->clip_lo_pct < t->clip_hi_pct &&
+		  t->clip_hi_pct <= 100.0))
+	{
+		set_error(err, errlen,
+				  "clip percentiles lo %g, hi %g: need 0 <= lo < hi <= 100",
+				  t->clip_lo_pct, t->clip_hi_pct);
+		return -1;
+	}
+	if (t->standardize > 1)
+	{
+		set_error(err, errlen, "standardize flag %u is not 0 or 1",
+				  (unsigned) t->standardize);
+		return -1;
+	}
+	for (j = 0; j < t->n_features; j++)
+	{
+		const QpmFeatureTransform *f = &t->f[j];
+
+		if (!isfinite(f->impute))
+		{
+			set_error(err, errlen, "feature %d: impute %g is not finite",
+					  j, f->impute);
+			return -1;
+		}
+		if (!isfinite(f->clip_lo) || !isfinite(f->clip_hi) ||
+			!(f->clip_lo <= f->clip_hi))
+		{
+			set_error(err, errlen,
+					  "feature %d: clip range [%g, %g] is not finite and ordered",
+					  j, f->clip_lo, f->clip_hi);
+			return -1;
+		}
+		if (f->log1p > 1)
+		{
+			set_error(err, errlen, "feature %d: log1p flag %u is not 0 or 1",
+					  j, (unsigned) f->log1p);
+			return -1;
+		}
+		if (!isfinite(f->center))
+		{
+			set_error(err, errlen, "feature %d: center %g is not finite",
+					  j, f->center);
+			return -1;
+		}
+		if (!isfinite(f->scale) || !(f->scale > 0.0))
+		{
+			set_error(err, errlen,
+					  "feature %d: scale %g is not finite and positive",
+					  j, f->scale);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Range checks on the linear model's parameters; 0 or -1 with err filled. */
+static int
+check_linear(const QpmLinear *lin, int n, char *err, size_t errlen)
+{
+	int			j;
+
+	if (!isfinite(lin->intercept))
+	{
+		set_error(err, errlen, "intercept %g is not finite", lin->intercept);
+		return -1;
+	}
+	for (j = 0; j < n; j++)
+	{
+		if (!isfinite(lin->coef[j]))
+		{
+			set_error(err, errlen, "coefficient %d is %g, not finite",
+					  j, lin->coef[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Shape first (what the value checks index by), then the values. */
+int
+qpm_model_validate(const QpmModel *m, char *err, size_t errlen)
+{
+	int			n;
+
+	if (m == NULL || m->feature_set == NULL)
+	{
+		set_error(err, errlen, "model has no feature set");
+		return -1;
+	}
+	n = m->transform.n_features;
+	if (n < 0 || n > QPM_MAX_FEATURES || n != m->feature_set->n_features)
+	{
+		set_error(err, errlen,
+				  "transform has %d features, feature set %s has %d",
+				  n, m->feature_set->name, m->feature_set->n_features);
+		return -1;
+	}
+	if (check_interval(&m->interval, err, errlen) != 0 ||
+		check_transform(&m->transform, err, errlen) != 0)
+		return -1;
+	switch (m->algorithm)
+	{
+		case QPM_ALG_LINEAR:
+			return check_linear(&m->linear, n, err, errlen);
+		case QPM_ALG_GRADIENT_BOOSTING:
+		case QPM_ALG_RANDOM_FOREST:
+			if (m->forest == NULL || m->forest->n_features != n)
+			{
+				set_error(err, errlen, "tree model without a forest of %d features", n);
+				return -1;
+			}
+			return 0;
+		default:
+			set_error(err, errlen, "unsupported algorithm %d", (int) m->algorithm);
+			return -1;
+	}
 }

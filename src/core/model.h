@@ -62,6 +62,18 @@ typedef struct QpmPrediction
 	double		upper_ms;
 } QpmPrediction;
 
+/*
+ * Check a model's values before it is used or stored: a known algorithm, a
+ * feature set and a transform of its width, interval level in (0, 1) and
+ * finite offsets lo <= 0 <= hi, clip percentiles 0 <= lo < hi <= 100, every
+ * feature's parameters finite with clip_lo <= clip_hi, flags 0 or 1 and
+ * scale > 0, finite linear coefficients, and for a tree model a forest of
+ * the same width (whose nodes qpm_forest_validate checks; this does not walk
+ * them).  Returns 0, or -1 with err filled (short, lower-case).  The blob
+ * reader and import_model both apply it.
+ */
+int			qpm_model_validate(const QpmModel *m, char *err, size_t errlen);
+
 /* Prediction on the log scale from an already transformed vector. */
 double		qpm_model_predict_transformed(const QpmModel *m, const double *xt);
 

@@ -26,7 +26,7 @@
  *         n_trees T, n_nodes N u32, n_features (= n), algorithm u16,
  *         base_score f32, tree_offset[T + 1] u32,
  *         per node: left, right, feature i32, default_left u8,
- *         value f32                         16 + 4 (T + 1) + 17 N bytes
+ *         value, cover, gain f32            16 + 4 (T + 1) + 25 N bytes
  *
  * Every field is written byte by byte, never by copying a struct, so the
  * blob is the same on every compiler, padding rule and endianness, and a
@@ -34,7 +34,8 @@
  *
  * Deserialization trusts nothing.  It checks the header, the length and the
  * checksum, then reads the payload through a bounds-checked cursor and
- * validates every value: a crafted blob can carry a correct checksum, and a
+ * validates every value (qpm_model_validate in model.c, the rules that
+ * import_model applies too): a crafted blob can carry a correct checksum, and a
  * NaN coefficient or a zero scale would otherwise surface as wrong
  * predictions much later.  The encoding is canonical (reserved bytes zero,
  * flags 0 or 1, no slack), so a blob that parses re-serializes to exactly
@@ -54,9 +55,11 @@
  * on it.  On any later failure it is freed before returning, so an error
  * never leaks it; on success the caller owns it (see serialize.h).
  * Serialize validates the forest too, so it never writes a blob that
- * deserialize would refuse.  The forest head repeats the header's feature
- * count and algorithm inside the checksummed payload: the header itself is
- * not checksummed, and the two tree algorithms share this section, so
+ * deserialize would refuse.  Node covers and gains are stored for
+ * explanations and importance (shap.c); prediction never reads them.
+ * The forest head repeats the header's feature count and algorithm
+ * inside the checksummed payload: the header itself is not checksummed,
+ * and the two tree algorithms share this section, so
  * without the copy a single flipped header bit would relabel a gradient
  * boosting model as a random forest unnoticed.
  *
@@ -92,7 +95,7 @@
 #define FEATURE_XF_SIZE		(5 * F64_SIZE + 1)
 #define U32_SIZE			4
 #define FOREST_HEAD_SIZE	(3 * U32_SIZE + 2 * 2)
-#define TREE_NODE_SIZE		(4 * U32_SIZE + 1)
+#define TREE_NODE_SIZE		(6 * U32_SIZE + 1)
 
 /*
  * Bounds-checked reader over the payload.  A read past the end sets
@@ -491,6 +494,8 @@ write_forest(BlobWriter *w, const QpmForest *f, QpmAlgorithm alg)
 		write_u32(w, (uint32_t) n->feature);
 		write_u8(w, n->default_left);
 		write_f32(w, n->value);
+		write_f32(w, n->cover);
+		write_f32(w, n->gain);
 	}
 }
 
@@ -740,6 +745,8 @@ read_forest(BlobReader *r, int n, QpmAlgorithm alg, QpmForest **out,
 		node->feature = read_i32(r, "node feature");
 		node->default_left = read_u8(r, "node default");
 		node->value = read_f32(r, "node value");
+		node->cover = read_f32(r, "node cover");
+		node->gain = read_f32(r, "node gain");
 	}
 	/* sized exactly above, so a failure here is a bug; refuse anyway */
 	if (r->failed)
@@ -753,111 +760,6 @@ read_forest(BlobReader *r, int n, QpmAlgorithm alg, QpmForest **out,
 		return -1;
 	}
 	*out = f;
-	return 0;
-}
-
-/* Range checks on the interval; 0 or -1 with err filled. */
-static int
-check_interval(const QpmInterval *iv, char *err, size_t errlen)
-{
-	/* written as negations so NaN fails every test */
-	if (!(iv->level > 0.0 && iv->level < 1.0))
-	{
-		set_error(err, errlen, "interval level %g not in (0, 1)", iv->level);
-		return -1;
-	}
-	if (!isfinite(iv->resid_lo) || !isfinite(iv->resid_hi) ||
-		!(iv->resid_lo <= 0.0 && iv->resid_hi >= 0.0))
-	{
-		set_error(err, errlen,
-				  "interval residuals lo %g, hi %g: need finite lo <= 0 <= hi",
-				  iv->resid_lo, iv->resid_hi);
-		return -1;
-	}
-	return 0;
-}
-
-/* Range checks on the transform; 0 or -1 with err filled. */
-static int
-check_transform(const QpmTransform *t, char *err, size_t errlen)
-{
-	int			j;
-
-	if (!(t->clip_lo_pct >= 0.0 && t->clip_lo_pct < t->clip_hi_pct &&
-		  t->clip_hi_pct <= 100.0))
-	{
-		set_error(err, errlen,
-				  "clip percentiles lo %g, hi %g: need 0 <= lo < hi <= 100",
-				  t->clip_lo_pct, t->clip_hi_pct);
-		return -1;
-	}
-	if (t->standardize > 1)
-	{
-		set_error(err, errlen, "standardize flag %u is not 0 or 1",
-				  (unsigned) t->standardize);
-		return -1;
-	}
-	for (j = 0; j < t->n_features; j++)
-	{
-		const QpmFeatureTransform *f = &t->f[j];
-
-		if (!isfinite(f->impute))
-		{
-			set_error(err, errlen, "feature %d: impute %g is not finite",
-					  j, f->impute);
-			return -1;
-		}
-		if (!isfinite(f->clip_lo) || !isfinite(f->clip_hi) ||
-			!(f->clip_lo <= f->clip_hi))
-		{
-			set_error(err, errlen,
-					  "feature %d: clip range [%g, %g] is not finite and ordered",
-					  j, f->clip_lo, f->clip_hi);
-			return -1;
-		}
-		if (f->log1p > 1)
-		{
-			set_error(err, errlen, "feature %d: log1p flag %u is not 0 or 1",
-					  j, (unsigned) f->log1p);
-			return -1;
-		}
-		if (!isfinite(f->center))
-		{
-			set_error(err, errlen, "feature %d: center %g is not finite",
-					  j, f->center);
-			return -1;
-		}
-		if (!isfinite(f->scale) || !(f->scale > 0.0))
-		{
-			set_error(err, errlen,
-					  "feature %d: scale %g is not finite and positive",
-					  j, f->scale);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Range checks on the linear model's parameters; 0 or -1 with err filled. */
-static int
-check_linear(const QpmLinear *lin, int n, char *err, size_t errlen)
-{
-	int			j;
-
-	if (!isfinite(lin->intercept))
-	{
-		set_error(err, errlen, "intercept %g is not finite", lin->intercept);
-		return -1;
-	}
-	for (j = 0; j < n; j++)
-	{
-		if (!isfinite(lin->coef[j]))
-		{
-			set_error(err, errlen, "coefficient %d is %g, not finite",
-					  j, lin->coef[j]);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -969,18 +871,9 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 		goto fail;
 	}
 
-	if (check_interval(&m.interval, err, errlen) != 0 ||
-		check_transform(&m.transform, err, errlen) != 0)
+	/* value ranges; a forest was validated as it was read */
+	if (qpm_model_validate(&m, err, errlen) != 0)
 		goto fail;
-	switch (m.algorithm)
-	{
-		case QPM_ALG_LINEAR:
-			if (check_linear(&m.linear, n, err, errlen) != 0)
-				goto fail;
-			break;
-		default:
-			break;				/* a forest was validated as it was read */
-	}
 
 	if (out != NULL)
 		*out = m;

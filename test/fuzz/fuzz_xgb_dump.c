@@ -11,9 +11,10 @@
  *       near the thresholds, exactly what an independent reference walker
  *       computes, and that walker must reach a leaf within the tree's node
  *       count (so no walk can loop);
- *   (3) print back in XGBoost's format (ids = flat indexes, %.9g numbers)
- *       and re-parse to a bitwise identical forest: the renumbering is
- *       canonical and no value is altered on the way.
+ *   (3) print back in XGBoost's format with statistics (ids = flat
+ *       indexes, %.9g numbers) and re-parse to a bitwise identical forest,
+ *       covers and gains included: the renumbering is canonical and no
+ *       value is altered on the way.
  * A rejection must come with a message.  Any violation aborts.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -25,7 +26,8 @@
  *
  * New inputs go to the first directory, so keep a scratch one there and
  * the committed seeds second.  The seeds: real XGBoost 1.7.4 dumps (hist,
- * a boosted model and a random forest over 12 features, NaN in the data),
+ * a boosted model and a random forest over 12 features, NaN in the data;
+ * one with statistics, with_stats 1, as training dumps them),
  * plus hand-written edge cases (single leaf, ids out of line order and
  * with gaps, exponent and negative thresholds, a deep chain).
  */
@@ -137,13 +139,13 @@ check_predicts(const QpmForest *f)
 	}
 }
 
-/* Tree t printed as XGBoost would, with the flat indexes as ids. */
+/* Tree t printed as XGBoost would with with_stats 1, the flat indexes as ids. */
 static char *
 print_tree(const QpmForest *f, int32_t t)
 {
 	const QpmTreeNode *tree = f->nodes + f->tree_offset[t];
 	int32_t		size = f->tree_offset[t + 1] - f->tree_offset[t];
-	size_t		cap = 96 * (size_t) size + 1;
+	size_t		cap = 160 * (size_t) size + 1;
 	char	   *out = malloc(cap);
 	size_t		len = 0;
 	int32_t		i;
@@ -156,13 +158,14 @@ print_tree(const QpmForest *f, int32_t t)
 		const QpmTreeNode *n = &tree[i];
 
 		if (n->left < 0)
-			len += (size_t) snprintf(out + len, cap - len, "%d:leaf=%.9g\n",
-									 i, (double) n->value);
+			len += (size_t) snprintf(out + len, cap - len, "%d:leaf=%.9g,cover=%.9g\n",
+									 i, (double) n->value, (double) n->cover);
 		else
 			len += (size_t) snprintf(out + len, cap - len,
-									 "%d:[f%d<%.9g] yes=%d,no=%d,missing=%d\n",
+									 "%d:[f%d<%.9g] yes=%d,no=%d,missing=%d,gain=%.9g,cover=%.9g\n",
 									 i, n->feature, (double) n->value, n->left,
-									 n->right, n->default_left ? n->left : n->right);
+									 n->right, n->default_left ? n->left : n->right,
+									 (double) n->gain, (double) n->cover);
 	}
 	return out;
 }
@@ -195,7 +198,8 @@ check_reprints(const QpmForest *f)
 
 		if (a->left != b->left || a->right != b->right ||
 			a->feature != b->feature || a->default_left != b->default_left ||
-			!same_float(a->value, b->value))
+			!same_float(a->value, b->value) || !same_float(a->cover, b->cover) ||
+			!same_float(a->gain, b->gain))
 			fail("re-parsed forest differs");
 	}
 	qpm_forest_free(g);

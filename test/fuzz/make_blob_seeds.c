@@ -7,7 +7,8 @@
  *
  *   cc -std=gnu99 -Wall -Wextra -Werror -Isrc/core \
  *     test/fuzz/make_blob_seeds.c src/core/serialize.c \
- *     src/core/feature_set.c src/core/forest.c test/unit/test_alloc.c \
+ *     src/core/feature_set.c src/core/model.c src/core/transform.c \
+ *     src/core/forest.c test/unit/test_alloc.c \
  *     -lz -lm -o make_blob_seeds
  *   ./make_blob_seeds test/fuzz/corpus/model_blob
  *
@@ -82,19 +83,22 @@ seed_extreme(QpmModel *m)
 
 /*
  * A boosted tree model: three trees over all 12 features, both default
- * directions, a single-leaf tree, awkward but legal floats.
+ * directions, a single-leaf tree, awkward but legal floats, node
+ * statistics (cover, gain) as a dump with_stats 1 gives them.
  */
 static void
 seed_boosting(QpmModel *m)
 {
 	static const QpmTreeNode nodes[] = {
 		/* tree 0: f0 < 0.5 ? (f11 < -2 ? 0.1 : -0.2) : 0.3 */
-		{1, 4, 0, 1, 0.5f}, {2, 3, 11, 0, -2.0f}, {-1, -1, -1, 0, 0.1f},
-		{-1, -1, -1, 0, -0.2f}, {-1, -1, -1, 0, 0.3f},
+		{1, 4, 0, 1, 0.5f, 100.0f, 52.25f}, {2, 3, 11, 0, -2.0f, 60.0f, 7.5f},
+		{-1, -1, -1, 0, 0.1f, 35.0f, 0.0f}, {-1, -1, -1, 0, -0.2f, 25.0f, 0.0f},
+		{-1, -1, -1, 0, 0.3f, 40.0f, 0.0f},
 		/* tree 1: a single leaf, negative zero */
-		{-1, -1, -1, 0, -0.0f},
-		/* tree 2: f5 < 1e-05 ? subnormal : -1e30 */
-		{1, 2, 5, 0, 1e-05f}, {-1, -1, -1, 0, 1e-40f}, {-1, -1, -1, 0, -1e30f},
+		{-1, -1, -1, 0, -0.0f, 100.0f, 0.0f},
+		/* tree 2: f5 < 1e-05 ? subnormal : -1e30, a leaf no row reached */
+		{1, 2, 5, 0, 1e-05f, 100.0f, 1e-3f}, {-1, -1, -1, 0, 1e-40f, 100.0f, 0.0f},
+		{-1, -1, -1, 0, -1e30f, 0.0f, 0.0f},
 	};
 	static const int32_t offsets[] = {0, 5, 6, 9};
 	QpmForest  *f;
@@ -124,6 +128,7 @@ seed_random_forest(QpmModel *m)
 		f->tree_offset[t] = t;
 		f->nodes[t].left = f->nodes[t].right = f->nodes[t].feature = -1;
 		f->nodes[t].value = 0.25f * (float) t;
+		f->nodes[t].cover = 80.0f;
 	}
 	f->tree_offset[4] = 4;
 	f->base_score = 0.5f;

@@ -99,7 +99,8 @@ forests_equal(const QpmForest *a, const QpmForest *b)
 
 		if (x->left != y->left || x->right != y->right ||
 			x->feature != y->feature || x->default_left != y->default_left ||
-			!same_float(x->value, y->value))
+			!same_float(x->value, y->value) || !same_float(x->cover, y->cover) ||
+			!same_float(x->gain, y->gain))
 			return 0;
 	}
 	return 1;
@@ -160,15 +161,16 @@ invalid(const QpmForest *f, const char *want)
 }
 
 /*
- * Write tree t of f back in XGBoost's text format, ids = flat indexes
- * (%.9g gives back the exact float through strtof).
+ * Write tree t of f back in XGBoost's text format with statistics (as
+ * with_stats 1 prints them), ids = flat indexes (%.9g gives back the exact
+ * float through strtof).
  */
 static char *
 dump_tree(const QpmForest *f, int32_t t)
 {
 	const QpmTreeNode *tree = f->nodes + f->tree_offset[t];
 	int32_t		size = f->tree_offset[t + 1] - f->tree_offset[t];
-	size_t		cap = 80 * (size_t) size + 1;
+	size_t		cap = 128 * (size_t) size + 1;
 	char	   *out = malloc(cap);
 	size_t		len = 0;
 	int32_t		i;
@@ -179,13 +181,14 @@ dump_tree(const QpmForest *f, int32_t t)
 		const QpmTreeNode *n = &tree[i];
 
 		if (n->left < 0)
-			len += (size_t) snprintf(out + len, cap - len, "%d:leaf=%.9g\n",
-									 i, (double) n->value);
+			len += (size_t) snprintf(out + len, cap - len, "%d:leaf=%.9g,cover=%.9g\n",
+									 i, (double) n->value, (double) n->cover);
 		else
 			len += (size_t) snprintf(out + len, cap - len,
-									 "%d:[f%d<%.9g] yes=%d,no=%d,missing=%d\n",
+									 "%d:[f%d<%.9g] yes=%d,no=%d,missing=%d,gain=%.9g,cover=%.9g\n",
 									 i, n->feature, (double) n->value, n->left,
-									 n->right, n->default_left ? n->left : n->right);
+									 n->right, n->default_left ? n->left : n->right,
+									 (double) n->gain, (double) n->cover);
 	}
 	return out;
 }
@@ -444,6 +447,95 @@ test_parse_real_format(void)
 	qpm_forest_free(f);
 }
 
+/*
+ * Statistics as XGBoost 1.7.4 prints them with with_stats 1 (this dump is
+ * its output, trimmed to two trees): gain on splits, cover on every node.
+ * The same dump without them gives the same walk, with covers and gains 0.
+ */
+static void
+test_parse_stats(void)
+{
+	const char *with[] = {
+		"0:[f0<0.344250947] yes=1,no=2,missing=1,gain=518.323608,cover=500\n"
+		"\t1:[f0<0.0587232448] yes=3,no=4,missing=3,gain=21.5750141,cover=196\n"
+		"\t\t3:leaf=-0.0987428278,cover=2\n"
+		"\t\t4:leaf=0.13101615,cover=194\n"
+		"\t2:[f1<0.501835346] yes=5,no=6,missing=5,gain=30.8889923,cover=304\n"
+		"\t\t5:leaf=0.17274271,cover=89.5\n"
+		"\t\t6:leaf=0.449427605,cover=214.5\n",
+		"0:leaf=-0,cover=500\n"
+	};
+	const char *without[] = {
+		"0:[f0<0.344250947] yes=1,no=2,missing=1\n"
+		"\t1:[f0<0.0587232448] yes=3,no=4,missing=3\n"
+		"\t\t3:leaf=-0.0987428278\n"
+		"\t\t4:leaf=0.13101615\n"
+		"\t2:[f1<0.501835346] yes=5,no=6,missing=5\n"
+		"\t\t5:leaf=0.17274271\n"
+		"\t\t6:leaf=0.449427605\n",
+		"0:leaf=-0\n"
+	};
+	const char *mixed_trees[] = {"0:leaf=1,cover=3\n", "0:leaf=2\n"};
+	char		err[256] = "";
+	QpmForest  *f = parse(with, 2, 3, 0.5f, err, sizeof(err));
+	QpmForest  *g = parse(without, 2, 3, 0.5f, err, sizeof(err));
+	const QpmTreeNode *n;
+	int32_t		i;
+
+	CHECK(f != NULL && g != NULL);
+	if (f == NULL || g == NULL)
+	{
+		fprintf(stderr, "  %s\n", err);
+		qpm_forest_free(f);
+		qpm_forest_free(g);
+		return;
+	}
+	n = f->nodes;
+	/* preorder: ids 0, 1, 3, 4, 2, 5, 6, then tree 1 */
+	CHECK(same_float(n[0].gain, strtof("518.323608", NULL)) && n[0].cover == 500.0f);
+	CHECK(same_float(n[1].gain, strtof("21.5750141", NULL)) && n[1].cover == 196.0f);
+	CHECK(n[2].gain == 0.0f && n[2].cover == 2.0f);
+	CHECK(n[3].gain == 0.0f && n[3].cover == 194.0f);
+	CHECK(same_float(n[4].gain, strtof("30.8889923", NULL)) && n[4].cover == 304.0f);
+	CHECK(n[5].cover == 89.5f && n[6].cover == 214.5f);
+	CHECK(n[7].cover == 500.0f && n[7].gain == 0.0f);
+	CHECK(redump_matches(f));
+	CHECK(redump_matches(g));
+	/* without statistics: the same forest, covers and gains 0 */
+	for (i = 0; i < f->n_nodes; i++)
+	{
+		CHECK(g->nodes[i].cover == 0.0f && g->nodes[i].gain == 0.0f);
+		g->nodes[i].cover = f->nodes[i].cover;
+		g->nodes[i].gain = f->nodes[i].gain;
+	}
+	CHECK(forests_equal(f, g));
+	qpm_forest_free(f);
+	qpm_forest_free(g);
+
+	/* malformed or partial statistics */
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1,gain=2,cover=3\n1:leaf=1,cover=1\n2:leaf=2", 3,
+				  "tree 0 line 3: statistics (gain, cover) on some lines only"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1\n1:leaf=1,cover=1\n2:leaf=2", 3,
+				  "tree 0 line 2: statistics (gain, cover) on some lines only"));
+	CHECK(parse(mixed_trees, 2, 3, 0.0f, err, sizeof(err)) == NULL);
+	CHECK(strcmp(err, "tree 1 line 1: statistics (gain, cover) on some lines only") == 0);
+	CHECK(rejects("0:leaf=1,cover=-1", 3,
+				  "tree 0 line 1: expected a finite cover >= 0 after \",cover=\""));
+	CHECK(rejects("0:leaf=1,cover=nan", 3, "tree 0 line 1: expected a finite cover"));
+	CHECK(rejects("0:leaf=1,cover=1e39", 3, "tree 0 line 1: expected a finite cover"));
+	CHECK(rejects("0:leaf=1,cover=", 3, "tree 0 line 1: expected a finite cover"));
+	CHECK(rejects("0:leaf=1,cover=2,gain=1", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:leaf=1,cover=2 ", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1,gain=2\n1:leaf=1,cover=1\n2:leaf=2,cover=1", 3,
+				  "tree 0 line 1: expected \",cover=\" after the gain"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1,cover=2\n1:leaf=1,cover=1\n2:leaf=2,cover=1", 3,
+				  "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1,gain=inf,cover=2\n1:leaf=1,cover=1\n2:leaf=2,cover=1", 3,
+				  "tree 0 line 1: expected a finite gain"));
+	CHECK(rejects("0:[f0<1] yes=1,no=2,missing=1,gain=1,cover=-0.5\n1:leaf=1,cover=1\n2:leaf=2,cover=1", 3,
+				  "tree 0 line 1: expected a finite cover >= 0"));
+}
+
 /* Every malformed line or tree is refused, with a message that says where. */
 static void
 test_parse_rejects(void)
@@ -473,7 +565,7 @@ test_parse_rejects(void)
 	CHECK(rejects("hello", 3, "tree 0 line 1: expected a node id"));
 	CHECK(rejects("-1:leaf=1", 3, "tree 0 line 1: expected a node id"));
 	CHECK(rejects("0 leaf=1", 3, "tree 0 line 1: expected ':'"));
-	CHECK(rejects("0:leaf=1,cover=3", 3, "tree 0 line 1: expected the end of the line"));
+	CHECK(rejects("0:leaf=1,gain=3", 3, "tree 0 line 1: expected the end of the line"));
 	CHECK(rejects("0:leaf=1\r\n", 3, "tree 0 line 1: expected the end of the line"));
 	CHECK(rejects("0:leaf=1 ", 3, "tree 0 line 1: expected the end of the line"));
 	CHECK(rejects("0:[x0<1] yes=1,no=2,missing=1", 3, "tree 0 line 1: expected \"leaf=\""));
@@ -704,6 +796,24 @@ test_validate_rejects(void)
 	CHECK(invalid(f, "base score -inf is not finite"));
 	f->base_score = 0.5f;
 
+	/* statistics */
+	f->nodes[3].cover = -1.0f;
+	CHECK(invalid(f, "tree 1 node 0: cover -1 is not finite and >= 0"));
+	f->nodes[3].cover = NAN;
+	CHECK(invalid(f, "tree 1 node 0: cover nan is not finite"));
+	f->nodes[3].cover = 10.0f;
+	f->nodes[7].cover = INFINITY;
+	CHECK(invalid(f, "tree 1 node 4: cover inf is not finite"));
+	f->nodes[7].cover = 0.0f;
+	f->nodes[4].gain = -INFINITY;
+	CHECK(invalid(f, "tree 1 node 1: gain -inf is not finite"));
+	f->nodes[4].gain = -2.5f;	/* a negative split gain is legal */
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	f->nodes[4].gain = 0.0f;
+	f->nodes[6].gain = 1.0f;
+	CHECK(invalid(f, "tree 1 node 3: leaf with gain 1, need 0"));
+	f->nodes[6].gain = 0.0f;
+
 	/* offsets and counts */
 	f->tree_offset[0] = 1;
 	CHECK(invalid(f, "first tree starts at node 1, not 0"));
@@ -915,6 +1025,38 @@ done:
 }
 
 /*
+ * Statistics of a real dump: squared error has hessian 1 per row, so a
+ * cover is a row count, every split's children add up to it exactly, and
+ * XGBoost only keeps splits with a positive gain.
+ */
+static void
+check_stats(const QpmForest *f)
+{
+	int			sums = 1;
+	int			gains = 1;
+	int32_t		t;
+	int32_t		i;
+
+	for (t = 0; t < f->n_trees; t++)
+	{
+		const QpmTreeNode *tree = f->nodes + f->tree_offset[t];
+
+		for (i = 0; i < f->tree_offset[t + 1] - f->tree_offset[t]; i++)
+		{
+			if (tree[i].left < 0)
+				continue;
+			if (tree[tree[i].left].cover + tree[tree[i].right].cover != tree[i].cover)
+				sums = 0;
+			if (!(tree[i].gain > 0.0f))
+				gains = 0;
+		}
+	}
+	CHECK(f->nodes[0].cover > 0.0f && f->nodes[0].cover <= (float) PARITY_ROWS);
+	CHECK(sums);
+	CHECK(gains);
+}
+
+/*
  * Train with params (NULL-terminated name/value pairs) for rounds, parse
  * the dump, and compare on fresh rows and on the training rows.
  */
@@ -952,7 +1094,8 @@ check_parity(const char *label, const char *const *params, int rounds)
 
 	base = booster_base_score(h);
 	CHECK(isfinite(base));
-	if (!xgb_ok(XGBoosterDumpModelEx(h, "", 0, "text", &n_dump, &dump), "DumpModelEx"))
+	/* with statistics, as src/xgb_train.c dumps */
+	if (!xgb_ok(XGBoosterDumpModelEx(h, "", 1, "text", &n_dump, &dump), "DumpModelEx"))
 		goto done;
 	forest = qpm_forest_from_xgb_dump(dump, (int32_t) n_dump, PARITY_FEATURES,
 									  base, err, sizeof(err));
@@ -964,6 +1107,7 @@ check_parity(const char *label, const char *const *params, int rounds)
 	}
 	CHECK(qpm_forest_validate(forest, NULL, 0) == 0);
 	CHECK(redump_matches(forest));
+	check_stats(forest);
 	printf("test_forest: %s: %d trees, %d nodes, base_score %.9g\n",
 		   label, forest->n_trees, forest->n_nodes, (double) base);
 
@@ -1019,6 +1163,7 @@ main(void)
 	RUN(test_parse_single_leaf);
 	RUN(test_parse_unordered);
 	RUN(test_parse_real_format);
+	RUN(test_parse_stats);
 	RUN(test_parse_rejects);
 	RUN(test_parse_rejects_dump);
 	RUN(test_parse_deep_chain);

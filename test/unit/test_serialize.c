@@ -46,12 +46,14 @@
 #define OFF_F_ALG(n)		(OFF_FOREST(n) + 10)
 #define OFF_BASE(n)			(OFF_FOREST(n) + 12)
 #define OFF_TREE_OFF(n, t)	(OFF_FOREST(n) + 16 + 4 * (t))
-#define OFF_NODE(n, T, i)	(OFF_TREE_OFF(n, (T) + 1) + 17 * (i))
+#define OFF_NODE(n, T, i)	(OFF_TREE_OFF(n, (T) + 1) + 25 * (i))
 #define N_LEFT				0
 #define N_RIGHT				4
 #define N_FEATURE			8
 #define N_DEFAULT			12
 #define N_VALUE				13
+#define N_COVER				17
+#define N_GAIN				21
 
 /* The feature set every test model uses. */
 static const QpmFeatureSet *
@@ -144,13 +146,15 @@ leaf_node(float value)
 
 /*
  * A tree model over make_model's transform: three trees (a split, a single
- * leaf, two levels), awkward floats (-0, subnormal, large), both defaults.
- * The forest is malloc'd by qpm_forest_alloc; free with qpm_model_release.
+ * leaf, two levels), awkward floats (-0, subnormal, large), both defaults,
+ * distinct covers and gains.  The forest is malloc'd by qpm_forest_alloc;
+ * free with qpm_model_release.
  */
 static void
 make_forest_model(QpmModel *m, QpmAlgorithm alg)
 {
 	QpmForest  *f;
+	int32_t		i;
 
 	make_model(m);
 	m->algorithm = alg;
@@ -170,6 +174,14 @@ make_forest_model(QpmModel *m, QpmAlgorithm alg)
 	f->nodes[6] = leaf_node(0.125f);
 	f->nodes[7] = leaf_node(-3.0e20f);
 	f->nodes[8] = leaf_node(0.75f);
+	for (i = 0; i < 9; i++)
+	{
+		f->nodes[i].cover = 100.0f - 7.25f * (float) i;
+		if (f->nodes[i].left >= 0)
+			f->nodes[i].gain = 3.5f * (float) (i + 1);
+	}
+	f->nodes[8].cover = 0.0f;	/* a leaf no training row reached */
+	f->nodes[5].gain = -0.0f;
 	m->forest = f;
 }
 
@@ -208,7 +220,8 @@ forests_equal(const QpmForest *a, const QpmForest *b)
 
 		if (x->left != y->left || x->right != y->right ||
 			x->feature != y->feature || x->default_left != y->default_left ||
-			!same_float(x->value, y->value))
+			!same_float(x->value, y->value) || !same_float(x->cover, y->cover) ||
+			!same_float(x->gain, y->gain))
 			return 0;
 	}
 	return 1;
@@ -813,7 +826,7 @@ test_forest_layout(void)
 
 	make_forest_model(&m, QPM_ALG_GRADIENT_BOOSTING);
 	size = qpm_model_serialized_size(&m);
-	CHECK(size == (size_t) (H + 24 + 17 + 41 * n + 16 + 4 * 4 + 17 * 9));
+	CHECK(size == (size_t) (H + 24 + 17 + 41 * n + 16 + 4 * 4 + 25 * 9));
 	CHECK(size == (size_t) OFF_NODE(n, 3, 9));
 	buf = blob_of(&m, &len);
 	CHECK(len == size);
@@ -831,6 +844,11 @@ test_forest_layout(void)
 	CHECK(buf[OFF_NODE(n, 3, 4) + N_DEFAULT] == 0 && buf[OFF_NODE(n, 3, 0) + N_DEFAULT] == 1);
 	CHECK(buf[OFF_NODE(n, 3, 1) + N_LEFT] == 0xff && buf[OFF_NODE(n, 3, 1) + N_LEFT + 3] == 0xff);
 	CHECK(buf[OFF_NODE(n, 3, 1) + N_VALUE + 3] == 0x80);	/* -0.0f */
+	/* node 0: cover 100 (0x42c80000), gain 3.5 (0x40600000) */
+	CHECK(buf[OFF_NODE(n, 3, 0) + N_COVER + 2] == 0xc8 && buf[OFF_NODE(n, 3, 0) + N_COVER + 3] == 0x42);
+	CHECK(buf[OFF_NODE(n, 3, 0) + N_GAIN + 2] == 0x60 && buf[OFF_NODE(n, 3, 0) + N_GAIN + 3] == 0x40);
+	CHECK(buf[OFF_NODE(n, 3, 1) + N_GAIN + 3] == 0);	/* leaves have gain 0 */
+	CHECK(buf[OFF_NODE(n, 3, 5) + N_GAIN + 3] == 0x80);	/* -0.0f survives */
 	free(buf);
 	qpm_model_release(&m);
 }
@@ -955,6 +973,10 @@ static void p_leaf_default(uint8_t *b, int n) {b[OFF_NODE(n, 3, 3) + N_DEFAULT] 
 static void p_leaf_right(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 2) + N_RIGHT, 0);}
 static void p_threshold(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 0) + N_VALUE, 0x7f800000u);}
 static void p_leaf_nan(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 8) + N_VALUE, 0xffc00001u);}
+static void p_cover_nan(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 4) + N_COVER, 0x7fc00000u);}
+static void p_cover_neg(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 2) + N_COVER, 0xbf800000u);}
+static void p_gain_inf(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 0) + N_GAIN, 0x7f800000u);}
+static void p_leaf_gain(uint8_t *b, int n) {put_le32(b + OFF_NODE(n, 3, 3) + N_GAIN, 0x3f800000u);}
 static void p_level(uint8_t *b, int n) {(void) n; put_f64(b + OFF_LEVEL, 1.5);}
 static void p_scale(uint8_t *b, int n) {(void) n; put_f64(b + OFF_FEATURE(2) + F_SCALE, 0.0);}
 
@@ -964,13 +986,13 @@ test_forest_crafted(void)
 {
 	CHECK(crafted_forest_fails(p_trees0, "forest tree count 0 not in 1 to 100000"));
 	CHECK(crafted_forest_fails(p_trees_max, "forest tree count 100001 not in 1 to 100000"));
-	CHECK(crafted_forest_fails(p_trees_more, "payload truncated: 718 bytes, a forest of 4 trees and 9 nodes needs 4 more"));
+	CHECK(crafted_forest_fails(p_trees_more, "payload truncated: 790 bytes, a forest of 4 trees and 9 nodes needs 4 more"));
 	CHECK(crafted_forest_fails(p_trees_less, "payload has 4 trailing bytes"));
 	CHECK(crafted_forest_fails(p_nodes_few, "forest node count 2 not in 3 to 16777216"));
 	CHECK(crafted_forest_fails(p_nodes_huge, "forest node count 4294967295"));
 	/* the largest count is refused by size, before it could be allocated */
-	CHECK(crafted_forest_fails(p_nodes_max, "payload truncated: 718 bytes, a forest of 3 trees and 16777216 nodes needs 285212519 more"));
-	CHECK(crafted_forest_fails(p_nodes_less, "payload has 17 trailing bytes"));
+	CHECK(crafted_forest_fails(p_nodes_max, "payload truncated: 790 bytes, a forest of 3 trees and 16777216 nodes needs 419430175 more"));
+	CHECK(crafted_forest_fails(p_nodes_less, "payload has 25 trailing bytes"));
 	CHECK(crafted_forest_fails(p_features, "forest feature count 11 does not match the header's 12"));
 	CHECK(crafted_forest_fails(p_alg, "forest algorithm 3 does not match the header's 2"));
 	CHECK(crafted_forest_fails(p_base_nan, "base score nan is not finite"));
@@ -990,6 +1012,10 @@ test_forest_crafted(void)
 	CHECK(crafted_forest_fails(p_leaf_right, "tree 0 node 2: leaf with right child 0"));
 	CHECK(crafted_forest_fails(p_threshold, "tree 0 node 0: threshold inf is not finite"));
 	CHECK(crafted_forest_fails(p_leaf_nan, "tree 2 node 4: leaf value -nan is not finite"));
+	CHECK(crafted_forest_fails(p_cover_nan, "tree 2 node 0: cover nan is not finite and >= 0"));
+	CHECK(crafted_forest_fails(p_cover_neg, "tree 0 node 2: cover -1 is not finite and >= 0"));
+	CHECK(crafted_forest_fails(p_gain_inf, "tree 0 node 0: gain inf is not finite"));
+	CHECK(crafted_forest_fails(p_leaf_gain, "tree 1 node 0: leaf with gain 1, need 0"));
 	/* errors found after the forest was read free it (the leak check sees) */
 	CHECK(crafted_forest_fails(p_level, "interval level 1.5 not in (0, 1)"));
 	CHECK(crafted_forest_fails(p_scale, "feature 2: scale 0 is not"));
@@ -1055,7 +1081,7 @@ test_forest_corruption(void)
 
 	/* a forest read as a linear model has bytes left over */
 	put_le16(buf + 6, QPM_ALG_LINEAR);
-	CHECK(fails_with(buf, len, "payload has 81 trailing bytes"));
+	CHECK(fails_with(buf, len, "payload has 153 trailing bytes"));
 	put_le16(buf + 6, QPM_ALG_GRADIENT_BOOSTING);
 	CHECK(fails_with(buf, len, "forest algorithm 3 does not match the header's 2"));
 	put_le16(buf + 6, QPM_ALG_RANDOM_FOREST);
