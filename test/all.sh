@@ -33,6 +33,7 @@ run_suite build         make -C "$top" -j2 PG_CONFIG="$QPM_PG_CONFIG"
 run_suite install       qpm_root make -C "$top" install PG_CONFIG="$QPM_PG_CONFIG"
 run_suite unit          make -C "$top/test/unit"
 run_suite unit-sanitize make -C "$top/test/unit" SANITIZE=1
+run_suite fuzz-short    "$top/test/fuzz/run.sh" 10
 run_suite regress       "$top/test/regress.sh"
 for t in "$top"/test/e2e/*.sh; do
 	run_suite "e2e-$(basename "$t" .sh)" "$t"

@@ -71,6 +71,12 @@ SELECT queryid, calls, round(actual_ms::numeric, 2) AS actual_ms, round(upper_ms
    AND queryid IN (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel)
  ORDER BY calls * (actual_ms - upper_ms) DESC LIMIT 5;
 
+\echo '== explain_prediction(): why the most expensive workload statement is predicted slow (log-ms contributions)'
+SELECT e.feature, round(e.value::numeric, 2) AS value, round(e.contribution::numeric, 3) AS contribution
+  FROM (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel
+         GROUP BY queryid ORDER BY sum(total_exec_time) DESC LIMIT 1) s,
+       query_perf_ml.explain_prediction(s.queryid) e;
+
 \echo '== what-if: a statement as it is, and the same on a table 10x larger'
 SELECT round(a.predicted_ms::numeric, 3) AS today_ms, round(b.predicted_ms::numeric, 3) AS ten_times_larger_ms
   FROM query_perf_ml.predict_query_execution('{"shared_blks_hit_per_call": 1000, "shared_blks_read_per_call": 0, "rows_per_call": 100, "cache_hit_ratio": 1}'::jsonb) a,
