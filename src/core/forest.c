@@ -27,13 +27,14 @@
  * order, so roughly breadth-first, with gaps if nodes were pruned), so the
  * parser looks children up by id (sorted records, binary search) and
  * renumbers the tree in depth-first preorder: root first, every child
- * after its parent, left child right after its parent, which is also the
- * cache-friendly order for the walk.  Lines are matched strictly (only
- * tabs before the id, nothing after the last field): anything else is not
- * a dump this parser was verified against.  Numbers are printed with 9 significant digits, enough for
- * strtof to give back the exact float; strtof is locale-dependent, but the
- * server runs with LC_NUMERIC=C and a token is accepted only if strtof
- * consumes all of it, so another locale fails loudly instead of silently.
+ * after its parent, left child right after its parent (the walker's
+ * compact copy, below, re-lays each tree out breadth first).  Lines are
+ * matched strictly (only tabs before the id, nothing after the last
+ * field): anything else is not a dump this parser was verified against.
+ * Numbers are printed with 9 significant digits, enough for strtof to give
+ * back the exact float; strtof is locale-dependent, but the server runs
+ * with LC_NUMERIC=C and a token is accepted only if strtof consumes all of
+ * it, so another locale fails loudly instead of silently.
  *
  * The parser is fed untrusted text (a dump can be imported) and fuzzed:
  * it never reads past a string's NUL, checks every number for overflow and
@@ -44,9 +45,35 @@
  * invariants: children inside the tree and after their parent (so a walk
  * moves forward and ends), features < n_features.
  *
- * Memory: a forest is one qpm_alloc block (struct, nodes, offsets), so it
- * is freed with one call or with its memory context.  The parser's scratch
- * buffers are freed before it returns, on every path.
+ * predict() does not walk QpmTreeNode.  At 28 bytes, with fields only SHAP
+ * and serialization need and children anywhere after their parent, walking
+ * it made a 300-tree model's predict() cost over 20 times a trivial SQL
+ * function on the same row.  Once a forest passes qpm_forest_validate it
+ * gets a compact copy (EvalNode, 8 bytes: the value, then the input slot
+ * and child distance in one word), each tree re-laid out breadth first so
+ * siblings are adjacent (right = left + 1, no second index) and a tree's
+ * top levels share a cache line.  NaN handling becomes data: the walker
+ * rounds the row to float once, into two halves where NaN reads as -inf or
+ * as +inf, and a split reads its feature from the half that sends NaN to
+ * its default child (thresholds are finite, so nothing else changes).  A
+ * leaf reads an always-NaN slot, so the comparison fails and it "goes
+ * left" onto itself (child distance 0): the walk needs no leaf test and
+ * no branch, so it can advance EVAL_LANES trees side by side for as many
+ * steps as the deepest of them needs.  That overlap of independent walks,
+ * more than the smaller nodes, is where the time goes: a single walk waits
+ * for each node's load before it knows the next.  The leaves are still
+ * added one tree at a time in tree order, so the result is the canonical
+ * walk's bit for bit (test_forest.c and the dump fuzzer compare the two).
+ * The copy lives in the forest's block, so it is freed with it, and every
+ * validate rebuilds it (or drops it, when validation fails), so it matches
+ * the nodes as long as they do not change after validate, which forest.h
+ * requires.  A forest the copy cannot encode (more than EVAL_MAX_FEATURES
+ * features), or never validated, is walked on its canonical nodes.
+ *
+ * Memory: a forest is one qpm_alloc block (struct, compact copy, nodes,
+ * offsets), so it is freed with one call or with its memory context.  The
+ * parser's and validate's scratch buffers are freed before they return, on
+ * every path.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -60,6 +87,56 @@
 
 /* Longest number token accepted; XGBoost prints at most ~16 characters. */
 #define MAX_NUMBER_CHARS 64
+
+/*
+ * Trees the compact walk advances side by side.  Each step of one walk
+ * waits for the previous node's load; many walks in flight keep the core
+ * busy instead.  Measured on 300 depth-6 XGBoost trees and random rows,
+ * against the canonical walk: 6 lanes 7x faster, 8 lanes 8x, 12 lanes
+ * 10x, 16 lanes 11x, where it levels off.
+ */
+#define EVAL_LANES 16
+
+/* Fully unroll the loop over lanes, so each lane's pointer is a register. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#define EVAL_PRAGMA_TEXT(text) _Pragma(#text)
+#define EVAL_PRAGMA(text) EVAL_PRAGMA_TEXT(text)	/* expands EVAL_LANES first */
+#define UNROLL_LANES EVAL_PRAGMA(GCC unroll EVAL_LANES)
+#else
+#define UNROLL_LANES
+#endif
+
+/*
+ * Widest forest the compact copy encodes.  The walker's input vector (see
+ * predict_compact) has 2 n_features + 1 slots, on its stack, and a node's
+ * slot index must fit its 12 bits.  The feature sets have at most 64.
+ */
+#define EVAL_MAX_FEATURES 255
+
+/*
+ * One node of the compact copy.  child is the distance from this node to
+ * its left child (the right one follows it), so 20 bits cover any tree
+ * within QPM_FOREST_MAX_TREE_NODES.  input is the slot of the walker's
+ * input vector the split reads: the feature's slot in the half where NaN
+ * reads as -inf (NaN goes left) or +inf (NaN goes right).  A leaf has
+ * child 0 and reads the NaN slot, so it "goes left" onto itself.
+ */
+typedef struct EvalNode
+{
+	float		value;			/* threshold, or leaf value */
+	uint32_t	input:12;		/* slot of predict_compact's xs[] */
+	uint32_t	child:20;		/* left child = this node + child */
+} EvalNode;
+
+/* The walker's copy of a forest, in the forest's own block. */
+typedef struct QpmForestEval
+{
+	bool		ready;			/* built from the current nodes by validate */
+	int32_t		max_trees;		/* room reserved by qpm_forest_alloc */
+	int32_t		max_nodes;
+	EvalNode   *nodes;			/* same tree ranges as the canonical nodes */
+	int32_t    *group_steps;	/* per group of EVAL_LANES trees: deepest leaf */
+} QpmForestEval;
 
 /* One dump line, before renumbering. */
 typedef struct DumpNode
@@ -110,34 +187,58 @@ set_error(char *err, size_t errlen, const char *fmt,...)
 	va_end(ap);
 }
 
+/* Groups of EVAL_LANES trees among n_trees. */
+static int32_t
+eval_groups(int32_t n_trees)
+{
+	return (n_trees + EVAL_LANES - 1) / EVAL_LANES;
+}
+
 /* Bytes of the single block holding a forest of this size. */
 static size_t
 forest_block_size(int32_t n_trees, int32_t n_nodes)
 {
-	/* the struct holds pointers, so its size keeps the nodes aligned */
-	return sizeof(QpmForest) + sizeof(QpmTreeNode) * (size_t) n_nodes +
-		sizeof(int32_t) * ((size_t) n_trees + 1);
+	/* struct and eval header hold pointers, so what follows stays aligned */
+	return sizeof(QpmForest) + sizeof(QpmForestEval) +
+		sizeof(EvalNode) * (size_t) n_nodes +
+		sizeof(QpmTreeNode) * (size_t) n_nodes +
+		sizeof(int32_t) * ((size_t) n_trees + 1) +
+		sizeof(int32_t) * (size_t) eval_groups(n_trees);
 }
 
-/* One block: struct, then nodes, then offsets; NULL for counts out of range. */
+/*
+ * One block: struct, eval header, compact nodes, nodes, offsets, group
+ * steps; NULL for counts out of range.
+ */
 QpmForest *
 qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features)
 {
 	QpmForest  *f;
-	char	   *base;
+	QpmForestEval *e;
+	char	   *p;
 
 	if (n_trees < 1 || n_trees > QPM_FOREST_MAX_TREES ||
 		n_nodes < n_trees || n_nodes > QPM_FOREST_MAX_NODES ||
 		n_features < 1)
 		return NULL;
-	base = qpm_alloc0(forest_block_size(n_trees, n_nodes));
-	f = (QpmForest *) base;
+	p = qpm_alloc0(forest_block_size(n_trees, n_nodes));
+	f = (QpmForest *) p;
+	p += sizeof(QpmForest);
+	e = (QpmForestEval *) p;
+	p += sizeof(QpmForestEval);
+	e->nodes = (EvalNode *) p;
+	p += sizeof(EvalNode) * (size_t) n_nodes;
+	f->nodes = (QpmTreeNode *) p;
+	p += sizeof(QpmTreeNode) * (size_t) n_nodes;
+	f->tree_offset = (int32_t *) p;
+	p += sizeof(int32_t) * ((size_t) n_trees + 1);
+	e->group_steps = (int32_t *) p;
+	e->max_trees = n_trees;
+	e->max_nodes = n_nodes;
+	f->eval = e;
 	f->n_trees = n_trees;
 	f->n_nodes = n_nodes;
 	f->n_features = n_features;
-	f->nodes = (QpmTreeNode *) (base + sizeof(QpmForest));
-	f->tree_offset = (int32_t *) (base + sizeof(QpmForest) +
-								  sizeof(QpmTreeNode) * (size_t) n_nodes);
 	return f;
 }
 
@@ -150,13 +251,15 @@ qpm_forest_free(QpmForest *f)
 }
 
 /*
- * The hot path.  The float cast is XGBoost's own rounding of the input (its
- * DMatrix holds floats), and NaN is tested after it because a double too
- * small or large for float still rounds to a number, never to NaN.  Float
- * accumulation relies on FLT_EVAL_METHOD 0 (SSE on x86-64, any arm64).
+ * The canonical walk, on QpmTreeNode: for forests without a compact copy,
+ * and the reference the compact walk must equal.  The float cast is
+ * XGBoost's own rounding of the input (its DMatrix holds floats), and NaN
+ * is tested after it because a double too small or large for float still
+ * rounds to a number, never to NaN.  Float accumulation relies on
+ * FLT_EVAL_METHOD 0 (SSE on x86-64, any arm64).
  */
-float
-qpm_forest_predict(const QpmForest *f, const double *x)
+static float
+predict_canonical(const QpmForest *f, const double *x)
 {
 	const QpmTreeNode *nodes = f->nodes;
 	const int32_t *offset = f->tree_offset;
@@ -182,6 +285,83 @@ qpm_forest_predict(const QpmForest *f, const double *x)
 		sum += n->value;
 	}
 	return sum;
+}
+
+/*
+ * One step of the compact walk: the node to go to from n.  The slot read
+ * holds no NaN for a split (see predict_compact), so `v >= value` is the
+ * canonical `!(v < value)`; for a leaf it reads NaN, the comparison is
+ * false and child 0 keeps the walk there.  Computed, not branched on:
+ * which way a row goes is as good as random, and with EVAL_LANES walks in
+ * flight each branch would mispredict.
+ */
+static inline const EvalNode *
+eval_step(const EvalNode *n, const float *xs)
+{
+	return n + n->child + (uint32_t) (xs[n->input] >= n->value);
+}
+
+/*
+ * The compact walk (see the file header).  The input vector xs is the row
+ * rounded to float twice over, once with NaN as -inf and once as +inf:
+ * thresholds are finite, so that sends NaN to the default child with the
+ * same one comparison as any number, and an infinite input compares as it
+ * did.  Slot 2 n_features is the NaN every leaf reads.  Trees go in groups
+ * of EVAL_LANES, each group walked in lock step for its deepest leaf's
+ * number of steps, then its leaves added in tree order.  In the last,
+ * partial group the spare lanes re-walk the last tree and are not added,
+ * so every group runs the same fully unrolled code.
+ */
+static float
+predict_compact(const QpmForest *f, const QpmForestEval *e, const double *x)
+{
+	float		xs[2 * EVAL_MAX_FEATURES + 1];
+	float		sum = f->base_score;
+	int32_t		nf = f->n_features;
+	int32_t		first;
+	int32_t		g;
+	int32_t		j;
+
+	for (j = 0; j < nf; j++)
+	{
+		float		v = (float) x[j];
+
+		xs[j] = isnan(v) ? -INFINITY : v;
+		xs[nf + j] = isnan(v) ? INFINITY : v;
+	}
+	xs[2 * nf] = NAN;
+
+	for (first = 0, g = 0; first < f->n_trees; first += EVAL_LANES, g++)
+	{
+		const EvalNode *n[EVAL_LANES];
+		int32_t		steps = e->group_steps[g];
+		int32_t		used = f->n_trees - first;
+		int32_t		s;
+		int			l;
+
+		if (used > EVAL_LANES)
+			used = EVAL_LANES;
+		for (l = 0; l < EVAL_LANES; l++)
+			n[l] = e->nodes + f->tree_offset[first + (l < used ? l : used - 1)];
+		for (s = 0; s < steps; s++)
+		{
+			UNROLL_LANES
+			for (l = 0; l < EVAL_LANES; l++)
+				n[l] = eval_step(n[l], xs);
+		}
+		for (l = 0; l < used; l++)
+			sum += n[l]->value;
+	}
+	return sum;
+}
+
+/* The hot path: the compact walk when validate built it, else the canonical. */
+float
+qpm_forest_predict(const QpmForest *f, const double *x)
+{
+	if (f->eval != NULL && f->eval->ready)
+		return predict_compact(f, f->eval, x);
+	return predict_canonical(f, x);
 }
 
 /* Check one tree's nodes; parents is zeroed scratch of at least size bytes. */
@@ -275,9 +455,83 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 	return 0;
 }
 
-/* Counts and offsets first (they size the scratch), then tree by tree. */
+/*
+ * Lay tree t of a valid forest out breadth first into the compact copy;
+ * order is scratch for the tree's size.  Returns the deepest leaf's depth
+ * (edges from the root), the number of steps a walk of this tree needs.
+ */
+static int32_t
+build_eval_tree(const QpmForest *f, int32_t t, int32_t *order)
+{
+	const QpmTreeNode *tree = f->nodes + f->tree_offset[t];
+	EvalNode   *out = f->eval->nodes + f->tree_offset[t];
+	int32_t		size = f->tree_offset[t + 1] - f->tree_offset[t];
+	int32_t		tail = 1;		/* order[] is the BFS queue: new -> old index */
+	int32_t		level_end = 1;	/* first position of the next level */
+	int32_t		depth = 0;
+	int32_t		i;
+
+	order[0] = 0;
+	for (i = 0; i < size; i++)
+	{
+		const QpmTreeNode *n = &tree[order[i]];
+		EvalNode   *o = &out[i];
+
+		if (i == level_end)
+		{
+			depth++;
+			level_end = tail;
+		}
+		o->value = n->value;
+		if (n->left < 0)
+		{
+			o->child = 0;
+			o->input = (uint32_t) (2 * f->n_features);
+			continue;
+		}
+		/* validate guarantees a tree: each node is queued exactly once */
+		o->child = (uint32_t) (tail - i);
+		o->input = (uint32_t) (n->default_left ? n->feature
+							   : f->n_features + n->feature);
+		order[tail++] = n->left;
+		order[tail++] = n->right;
+	}
+	return depth;
+}
+
+/*
+ * Build the compact copy of a forest that just passed validation, if
+ * qpm_forest_alloc left room for it and its features fit the encoding.
+ */
+static void
+build_eval(QpmForest *f, int32_t max_size)
+{
+	QpmForestEval *e = f->eval;
+	int32_t    *order;
+	int32_t		t;
+
+	if (e == NULL || f->n_trees > e->max_trees || f->n_nodes > e->max_nodes ||
+		f->n_features > EVAL_MAX_FEATURES)
+		return;
+	order = qpm_alloc(sizeof(int32_t) * (size_t) max_size);
+	for (t = 0; t < f->n_trees; t++)
+	{
+		int32_t		depth = build_eval_tree(f, t, order);
+		int32_t    *steps = &e->group_steps[t / EVAL_LANES];
+
+		if (t % EVAL_LANES == 0 || depth > *steps)
+			*steps = depth;
+	}
+	qpm_free(order);
+	e->ready = true;
+}
+
+/*
+ * Counts and offsets first (they size the scratch), then tree by tree;
+ * a forest that passes gets its compact copy rebuilt.
+ */
 int
-qpm_forest_validate(const QpmForest *f, char *err, size_t errlen)
+qpm_forest_validate(QpmForest *f, char *err, size_t errlen)
 {
 	int32_t		max_size = 0;
 	int32_t		t;
@@ -289,6 +543,9 @@ qpm_forest_validate(const QpmForest *f, char *err, size_t errlen)
 		set_error(err, errlen, "no forest");
 		return -1;
 	}
+	/* whatever happens below, the old copy may no longer match the nodes */
+	if (f->eval != NULL)
+		f->eval->ready = false;
 	if (f->n_trees < 1 || f->n_trees > QPM_FOREST_MAX_TREES)
 	{
 		set_error(err, errlen, "forest has %d trees, need 1 to %d",
@@ -354,6 +611,8 @@ qpm_forest_validate(const QpmForest *f, char *err, size_t errlen)
 		rc = validate_tree(f, t, parents, err, errlen);
 	}
 	qpm_free(parents);
+	if (rc == 0)
+		build_eval(f, max_size);
 	return rc;
 }
 

@@ -3,17 +3,24 @@
  *
  * XGBoost trains the trees (src/xgb_train.c, server side only); its text
  * dump is parsed into this flat layout, which is what the model blob stores
- * and what predict() walks: no XGBoost call at prediction time.  The walk
- * reproduces XGBoost's own arithmetic bit for bit: thresholds and leaf
- * values are floats, each compared feature is rounded to float first (as
- * XGBoost's DMatrix stores it), the sum is done in float starting from
- * base_score, `x < threshold` goes left, a NaN input follows the node's
- * default direction.
+ * and (through a compact copy) what predict() walks: no XGBoost call at
+ * prediction time.  The walk reproduces XGBoost's own arithmetic bit for
+ * bit: thresholds and leaf values are floats, each compared feature is
+ * rounded to float first (as XGBoost's DMatrix stores it), the sum is done
+ * in float starting from base_score, `x < threshold` goes left, a NaN
+ * input follows the node's default direction.
  *
  * Layout: tree t owns nodes[tree_offset[t] .. tree_offset[t + 1]), its root
  * first; child indexes are relative to the tree's first node and always
  * greater than their parent's (the parser writes depth-first preorder), so
  * a walk moves strictly forward and always ends at a leaf.
+ *
+ * Those nodes are the canonical form (serialized, exported, read by SHAP).
+ * predict() walks a compact copy instead, 8 bytes a node in breadth-first
+ * order, built by qpm_forest_validate in room qpm_forest_alloc reserved
+ * (forest.c explains the layout and why).  So whoever changes the nodes,
+ * offsets or feature count of a validated forest validates it again
+ * before the next predict.
  */
 #ifndef QPM_FOREST_H
 #define QPM_FOREST_H
@@ -57,13 +64,17 @@ typedef struct QpmForest
 	float		base_score;		/* added once (margin space, identity link) */
 	int32_t    *tree_offset;	/* n_trees + 1 entries: node range of tree t */
 	QpmTreeNode *nodes;			/* n_nodes entries, each tree's root first */
+	/* private to forest.c: the walker's compact copy (NULL, or not built
+	 * yet: predict walks nodes) */
+	struct QpmForestEval *eval;
 } QpmForest;
 
 /*
- * Allocate a zeroed forest with room for n_trees / n_nodes, in one
- * qpm_alloc block (so qpm_forest_free, or the server's memory context,
- * releases it at once).  NULL when a count is outside the limits above.
- * The caller fills tree_offset (n_trees + 1 entries) and nodes.
+ * Allocate a zeroed forest with room for n_trees / n_nodes, and for the
+ * walker's compact copy, in one qpm_alloc block (so qpm_forest_free, or
+ * the server's memory context, releases it at once).  NULL when a count is
+ * outside the limits above.  The caller fills tree_offset (n_trees + 1
+ * entries) and nodes, then calls qpm_forest_validate.
  */
 QpmForest  *qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features);
 
@@ -73,7 +84,10 @@ void		qpm_forest_free(QpmForest *f);
 /*
  * Prediction (margin = base_score + sum of leaves), float arithmetic.
  * x holds at least n_features values.  Hot path: no allocation, no checks
- * beyond the walk; only call it on a forest that passed validate.
+ * beyond the walk; only call it on a forest that passed validate since
+ * its nodes last changed (the compact copy is not rebuilt here).  A
+ * hand-built forest never validated (tests) is walked on its canonical
+ * nodes: same result, only slower.
  */
 float		qpm_forest_predict(const QpmForest *f, const double *x);
 
@@ -84,10 +98,13 @@ float		qpm_forest_predict(const QpmForest *f, const double *x);
  * once from the root and a walk ends), leaves marked consistently, feature
  * indexes < n_features, finite base score, thresholds and leaf values,
  * finite covers >= 0, finite gains (0 for leaves).
- * Returns 0, or -1 with err filled.  Deserialization and import call it
- * before any walk.  Uses a scratch buffer of the largest tree's size.
+ * Returns 0, or -1 with err filled.  On success it also (re)builds the
+ * walker's compact copy, which is why it takes a non-const forest; a
+ * failure drops the copy.  Every creator (the parser, the blob reader,
+ * import, the random forest merge) calls it before any walk.  Uses
+ * scratch buffers of the largest tree's size.
  */
-int			qpm_forest_validate(const QpmForest *f, char *err, size_t errlen);
+int			qpm_forest_validate(QpmForest *f, char *err, size_t errlen);
 
 /*
  * Parse XGBoost's text dump (one NUL-terminated string per tree, as

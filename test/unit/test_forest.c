@@ -6,7 +6,11 @@
  * parser, malformed dumps and forests must be refused with a message.  The
  * parity tests train real XGBoost models through its C API and require the
  * native walker to reproduce XGBoost's own predictions; that is the reason
- * this program alone links -lxgboost (see the Makefile).
+ * this program alone links -lxgboost (see the Makefile).  predict() walks
+ * the compact copy validate builds; the canonical walk it must equal bit
+ * for bit is reached through a copy of the forest struct without it
+ * (canonical_predict), and both are compared on hand-built, random and
+ * XGBoost-trained forests.
  *
  * Dumps are passed as exact-size heap copies so a sanitizer build catches
  * any read past a string's end.
@@ -106,6 +110,16 @@ forests_equal(const QpmForest *a, const QpmForest *b)
 	return 1;
 }
 
+/* f's prediction by the canonical walk: a struct copy without the compact one. */
+static float
+canonical_predict(const QpmForest *f, const double *x)
+{
+	QpmForest	plain = *f;
+
+	plain.eval = NULL;
+	return qpm_forest_predict(&plain, x);
+}
+
 /* Parse dumps given as literals, each through an exact-size heap copy. */
 static QpmForest *
 parse(const char *const *dumps, int32_t n, int32_t n_features, float base,
@@ -149,7 +163,7 @@ rejects(const char *dump, int32_t n_features, const char *want)
 
 /* Expect validate to refuse f with a message starting with want. */
 static int
-invalid(const QpmForest *f, const char *want)
+invalid(QpmForest *f, const char *want)
 {
 	char		err[256] = "";
 	int			rc = qpm_forest_validate(f, err, sizeof(err));
@@ -274,6 +288,7 @@ test_hand_built(void)
 	x[0] = 0;
 	x[1] = -2;
 	x[2] = 0;
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);	/* nodes changed */
 	CHECK(qpm_forest_predict(f, x) == (1e8f + 3.0f) + 3.0f);
 	CHECK((double) qpm_forest_predict(f, x) == 100000000.0);
 	CHECK(redump_matches(f));
@@ -715,8 +730,10 @@ test_parse_deep_chain(void)
 		CHECK(f->n_nodes == 2 * depth + 1);
 		x[0] = 100.5;			/* first below d = 101 */
 		CHECK(qpm_forest_predict(f, x) == 101.0f);
+		CHECK(canonical_predict(f, x) == 101.0f);
 		x[0] = NAN;				/* always right: to the bottom */
 		CHECK(qpm_forest_predict(f, x) == -1.0f);
+		CHECK(canonical_predict(f, x) == -1.0f);
 		qpm_forest_free(f);
 	}
 	else
@@ -843,10 +860,7 @@ test_validate_rejects(void)
 	qpm_forest_free(f);
 }
 
-/* ---- parity with XGBoost ---- */
-
-#define PARITY_ROWS		5000
-#define PARITY_FEATURES	12
+/* ---- the compact walk against the canonical one ---- */
 
 /* Uniform in [0, 1) from the core's generator. */
 static double
@@ -854,6 +868,199 @@ unit_rand(uint64_t *s)
 {
 	return (double) (qpm_rand_next(s) >> 11) / 9007199254740992.0;
 }
+
+/*
+ * A row for f, each feature drawn from what could make the walks differ:
+ * NaN, infinities, doubles beyond float range, some node's value exactly,
+ * one float step either side of it, or a double that rounds to it, and
+ * plain numbers.
+ */
+static void
+random_row(const QpmForest *f, uint64_t *s, double *x)
+{
+	int32_t		j;
+
+	for (j = 0; j < f->n_features; j++)
+	{
+		double		u = unit_rand(s);
+		float		v = f->nodes[qpm_rand_next(s) % (uint64_t) f->n_nodes].value;
+
+		if (u < 0.1)
+			x[j] = NAN;
+		else if (u < 0.15)
+			x[j] = u < 0.125 ? INFINITY : -INFINITY;
+		else if (u < 0.2)
+			x[j] = u < 0.175 ? 1e300 : -1e300;
+		else if (u < 0.4)
+			x[j] = v;
+		else if (u < 0.5)
+			x[j] = nextafterf(v, u < 0.45 ? INFINITY : -INFINITY);
+		else if (u < 0.6)
+			x[j] = (double) v * (1.0 + (u - 0.55) * 1e-9);
+		else
+			x[j] = (unit_rand(s) - 0.5) * 20.0;
+	}
+}
+
+/* The two walks agree bit for bit on rows random rows for f. */
+static int
+compact_matches(const QpmForest *f, int rows, uint64_t seed)
+{
+	double	   *x = malloc(sizeof(double) * (size_t) f->n_features);
+	uint64_t	s = seed;
+	int			bad = 0;
+	int			i;
+
+	for (i = 0; i < rows; i++)
+	{
+		float		a;
+		float		b;
+
+		random_row(f, &s, x);
+		a = qpm_forest_predict(f, x);
+		b = canonical_predict(f, x);
+		if (!same_float(a, b) && bad++ < 3)
+			fprintf(stderr, "  row %d: compact %.9g, canonical %.9g\n",
+					i, (double) a, (double) b);
+	}
+	free(x);
+	return bad == 0;
+}
+
+/*
+ * A random valid forest of n_trees trees of at most max_nodes nodes each,
+ * over n_features.  A tree grows by splitting a random pending leaf (so
+ * trees come lopsided as well as bushy), numbers the two children after
+ * every node so far but not always left first, takes thresholds from a
+ * grid (so rows hit them exactly) and leaf values of magnitudes up to 1e7
+ * (so the order of the float sum shows).
+ */
+static QpmForest *
+random_forest(uint64_t *s, int32_t n_trees, int32_t max_nodes, int32_t n_features)
+{
+	int32_t    *size = malloc(sizeof(int32_t) * (size_t) n_trees);
+	int32_t    *pending = malloc(sizeof(int32_t) * (size_t) max_nodes);
+	int32_t		total = 0;
+	QpmForest  *f;
+	int32_t		t;
+
+	for (t = 0; t < n_trees; t++)
+	{
+		/* a full binary tree has an odd number of nodes */
+		size[t] = 1 + 2 * (int32_t) (qpm_rand_next(s) % (uint64_t) ((max_nodes + 1) / 2));
+		total += size[t];
+	}
+	f = qpm_forest_alloc(n_trees, total, n_features);
+	f->base_score = (float) (unit_rand(s) - 0.5);
+	total = 0;
+	for (t = 0; t < n_trees; t++)
+	{
+		QpmTreeNode *tree = f->nodes + total;
+		int32_t		n_pending = 1;
+		int32_t		next = 1;
+		int32_t		k;
+
+		f->tree_offset[t] = total;
+		pending[0] = 0;
+		while (next < size[t])
+		{
+			int32_t		i;
+			int			swap = (int) (qpm_rand_next(s) & 1);
+
+			k = (int32_t) (qpm_rand_next(s) % (uint64_t) n_pending);
+			i = pending[k];
+			pending[k] = pending[--n_pending];
+			tree[i] = split_node((int32_t) (qpm_rand_next(s) % (uint64_t) n_features),
+								 (float) ((int) (qpm_rand_next(s) % 21) - 10) * 0.25f,
+								 swap ? next + 1 : next, swap ? next : next + 1,
+								 (int) (qpm_rand_next(s) & 1));
+			pending[n_pending++] = next;
+			pending[n_pending++] = next + 1;
+			next += 2;
+		}
+		for (k = 0; k < n_pending; k++)
+			tree[pending[k]] = leaf((float) ((unit_rand(s) - 0.5) *
+											 pow(10.0, (double) (qpm_rand_next(s) % 8))));
+		total += size[t];
+	}
+	f->tree_offset[n_trees] = total;
+	free(pending);
+	free(size);
+	return f;
+}
+
+/*
+ * predict walks the copy validate builds; it equals the canonical walk on
+ * hand-built forests and on random ones of every shape: tree counts around
+ * the walker's groups of trees, lopsided and bushy trees, and a forest too
+ * wide for the copy.
+ */
+static void
+test_compact_walk(void)
+{
+	static const int32_t tree_counts[] = {1, 2, 15, 16, 17, 31, 32, 33, 48, 300};
+	QpmForest  *f = small_forest();
+	double		x[3] = {0, -2, 1};
+	char		err[256] = "";
+	uint64_t	s = 20240607;
+	int			round;
+	int32_t		i;
+
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	CHECK(compact_matches(f, 5000, 1));
+
+	/* white box: the copy is what predict walks, until validate rebuilds it */
+	f->nodes[5].value = 8.0f;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 0.25f);
+	CHECK(canonical_predict(f, x) == 0.5f + 1.0f + 8.0f);
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 8.0f);
+	/* a failed validate drops the copy, so predict walks the nodes */
+	f->nodes[6].value = NAN;
+	CHECK(qpm_forest_validate(f, NULL, 0) == -1);
+	f->nodes[6].value = 0.5f;
+	f->nodes[5].value = 0.25f;
+	CHECK(qpm_forest_predict(f, x) == 0.5f + 1.0f + 0.25f);
+	qpm_forest_free(f);
+
+	for (round = 0; round < 300; round++)
+	{
+		int32_t		n_trees = round < 10 ? tree_counts[round] :
+			1 + (int32_t) (qpm_rand_next(&s) % 70);
+		int32_t		max_nodes = 1 + (int32_t) (qpm_rand_next(&s) % 80);
+		int32_t		n_features = 1 + (int32_t) (qpm_rand_next(&s) % 12);
+
+		f = random_forest(&s, n_trees, max_nodes, n_features);
+		if (qpm_forest_validate(f, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "  random forest %d refused: %s\n", round, err);
+			CHECK(0);
+		}
+		else if (!compact_matches(f, 300, (uint64_t) round))
+		{
+			fprintf(stderr, "  random forest %d: %d trees, at most %d nodes, %d features\n",
+					round, n_trees, max_nodes, n_features);
+			CHECK(0);
+		}
+		qpm_forest_free(f);
+	}
+
+	/* 300 features: more than the copy encodes, so predict walks the nodes */
+	f = random_forest(&s, 20, 41, 300);
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	CHECK(compact_matches(f, 1000, 3));
+	/* leaves changed without validate: a copy would still have the old ones */
+	for (i = 0; i < f->n_nodes; i++)
+		if (f->nodes[i].left < 0)
+			f->nodes[i].value += 1000.0f;
+	CHECK(compact_matches(f, 100, 4));
+	qpm_forest_free(f);
+}
+
+/* ---- parity with XGBoost ---- */
+
+#define PARITY_ROWS		5000
+#define PARITY_FEATURES	12
 
 /*
  * Rows of doubles that are mostly not floats (so the rounding to float is
@@ -982,6 +1189,7 @@ compare_predictions(const char *label, BoosterHandle h, const QpmForest *forest,
 	double		max_rel = 0;
 	int			exact = 0;
 	int			within = 0;
+	int			differ = 0;
 	int			shown = 0;
 	int			i;
 
@@ -1000,10 +1208,13 @@ compare_predictions(const char *label, BoosterHandle h, const QpmForest *forest,
 			CHECK(memcmp(margin, out, sizeof(float) * (size_t) rows) == 0);
 		for (i = 0; i < rows; i++)
 		{
-			float		mine = qpm_forest_predict(forest, x + (size_t) i * PARITY_FEATURES);
+			const double *row = x + (size_t) i * PARITY_FEATURES;
+			float		mine = qpm_forest_predict(forest, row);
 			double		diff = fabs((double) mine - (double) margin[i]);
 			double		rel = diff / fmax(fabs((double) margin[i]), 1e-30);
 
+			if (!same_float(mine, canonical_predict(forest, row)))
+				differ++;
 			if (same_float(mine, margin[i]))
 				exact++;
 			if (rel < 1e-6)
@@ -1015,6 +1226,7 @@ compare_predictions(const char *label, BoosterHandle h, const QpmForest *forest,
 			max_rel = fmax(max_rel, rel);
 		}
 		CHECK(within == rows);
+		CHECK(differ == 0);		/* compact and canonical walks */
 		printf("test_forest: %s: %d rows, %d bit-exact, max |diff| %.3g, max rel diff %.3g\n",
 			   label, rows, exact, max_abs, max_rel);
 	}
@@ -1115,6 +1327,7 @@ check_parity(const char *label, const char *const *params, int rounds)
 	compare_predictions(name, h, forest, xtest, PARITY_ROWS);
 	snprintf(name, sizeof(name), "%s, training rows", label);
 	compare_predictions(name, h, forest, x, PARITY_ROWS);
+	CHECK(compact_matches(forest, 20000, 11));
 
 done:
 	qpm_forest_free(forest);
@@ -1168,6 +1381,7 @@ main(void)
 	RUN(test_parse_rejects_dump);
 	RUN(test_parse_deep_chain);
 	RUN(test_validate_rejects);
+	RUN(test_compact_walk);
 	RUN(test_xgboost_parity_boosting);
 	RUN(test_xgboost_parity_random_forest);
 	return unit_report("test_forest");
