@@ -18,6 +18,7 @@
 #include "utils/tuplestore.h"
 
 #include "catalog/pg_type.h"
+#include "core/qpm_util.h"
 #include "core/split.h"
 #include "core/transform.h"
 #include "utils/array.h"
@@ -183,16 +184,6 @@ report_row(const QpmStmtStats *row, void *arg)
 	qpm_dataset_add(&rs->sample, x, 0.0, row->queryid);
 }
 
-/* qsort comparator for doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* feature_report(source): per feature n, missing, moments, percentiles. */
 Datum
 qpm_feature_report(PG_FUNCTION_ARGS)
@@ -229,7 +220,7 @@ qpm_feature_report(PG_FUNCTION_ARGS)
 			if (isfinite(v))
 				vals[m++] = v;
 		}
-		qsort(vals, m, sizeof(double), cmp_double);
+		qsort(vals, m, sizeof(double), qpm_cmp_double);
 		values[0] = CStringGetTextDatum(qpm_feature_set_stmt_stats.names[j]);
 		values[1] = Int64GetDatum(f->n);
 		values[2] = Int64GetDatum(f->missing);

@@ -82,6 +82,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qpm_util.h"
 #include "forest.h"
 #include "qpm_alloc.h"
 
@@ -164,28 +165,6 @@ typedef struct DumpScratch
 	int32_t    *stack;
 	int			stats;			/* lines have statistics: -1 not yet known, 0, 1 */
 } DumpScratch;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define QPM_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#else
-#define QPM_PRINTF_LIKE(f, a)
-#endif
-
-static void set_error(char *err, size_t errlen, const char *fmt,...)
-			QPM_PRINTF_LIKE(3, 4);
-
-/* Format a message into err when the caller gave room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Groups of EVAL_LANES trees among n_trees. */
 static int32_t
@@ -379,7 +358,7 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 
 		if (!isfinite(n->value))
 		{
-			set_error(err, errlen, "tree %d node %d: %s %g is not finite",
+			qpm_set_error(err, errlen, "tree %d node %d: %s %g is not finite",
 					  t, i, n->left == -1 ? "leaf value" : "threshold",
 					  (double) n->value);
 			return -1;
@@ -387,13 +366,13 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 		/* written as a negation so NaN fails too */
 		if (!(n->cover >= 0.0f) || !isfinite(n->cover))
 		{
-			set_error(err, errlen, "tree %d node %d: cover %g is not finite and >= 0",
+			qpm_set_error(err, errlen, "tree %d node %d: cover %g is not finite and >= 0",
 					  t, i, (double) n->cover);
 			return -1;
 		}
 		if (!isfinite(n->gain))
 		{
-			set_error(err, errlen, "tree %d node %d: gain %g is not finite",
+			qpm_set_error(err, errlen, "tree %d node %d: gain %g is not finite",
 					  t, i, (double) n->gain);
 			return -1;
 		}
@@ -401,14 +380,14 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 		{
 			if (n->right != -1 || n->feature != -1 || n->default_left != 0)
 			{
-				set_error(err, errlen,
+				qpm_set_error(err, errlen,
 						  "tree %d node %d: leaf with right child %d, feature %d, default %u",
 						  t, i, n->right, n->feature, (unsigned) n->default_left);
 				return -1;
 			}
 			if (n->gain != 0.0f)
 			{
-				set_error(err, errlen, "tree %d node %d: leaf with gain %g, need 0",
+				qpm_set_error(err, errlen, "tree %d node %d: leaf with gain %g, need 0",
 						  t, i, (double) n->gain);
 				return -1;
 			}
@@ -417,27 +396,27 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 		/* "after the parent" is what makes every walk terminate */
 		if (n->left <= i || n->left >= size || n->right <= i || n->right >= size)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d node %d: children %d, %d must lie after it and inside the tree (%d nodes)",
 					  t, i, n->left, n->right, size);
 			return -1;
 		}
 		if (n->feature < 0 || n->feature >= f->n_features)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d node %d: feature %d out of range (%d features)",
 					  t, i, n->feature, f->n_features);
 			return -1;
 		}
 		if (n->default_left > 1)
 		{
-			set_error(err, errlen, "tree %d node %d: default direction %u is not 0 or 1",
+			qpm_set_error(err, errlen, "tree %d node %d: default direction %u is not 0 or 1",
 					  t, i, (unsigned) n->default_left);
 			return -1;
 		}
 		if (parents[n->left]++ != 0 || parents[n->right]++ != 0)
 		{
-			set_error(err, errlen, "tree %d node %d: a child has two parents",
+			qpm_set_error(err, errlen, "tree %d node %d: a child has two parents",
 					  t, i);
 			return -1;
 		}
@@ -447,7 +426,7 @@ validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,
 	{
 		if (parents[i] != 1)
 		{
-			set_error(err, errlen, "tree %d node %d is not reachable from the root",
+			qpm_set_error(err, errlen, "tree %d node %d is not reachable from the root",
 					  t, i);
 			return -1;
 		}
@@ -540,7 +519,7 @@ qpm_forest_validate(QpmForest *f, char *err, size_t errlen)
 
 	if (f == NULL)
 	{
-		set_error(err, errlen, "no forest");
+		qpm_set_error(err, errlen, "no forest");
 		return -1;
 	}
 	/* whatever happens below, the old copy may no longer match the nodes */
@@ -548,35 +527,35 @@ qpm_forest_validate(QpmForest *f, char *err, size_t errlen)
 		f->eval->ready = false;
 	if (f->n_trees < 1 || f->n_trees > QPM_FOREST_MAX_TREES)
 	{
-		set_error(err, errlen, "forest has %d trees, need 1 to %d",
+		qpm_set_error(err, errlen, "forest has %d trees, need 1 to %d",
 				  f->n_trees, QPM_FOREST_MAX_TREES);
 		return -1;
 	}
 	if (f->n_nodes < f->n_trees || f->n_nodes > QPM_FOREST_MAX_NODES)
 	{
-		set_error(err, errlen, "forest has %d nodes, need %d to %d",
+		qpm_set_error(err, errlen, "forest has %d nodes, need %d to %d",
 				  f->n_nodes, f->n_trees, QPM_FOREST_MAX_NODES);
 		return -1;
 	}
 	if (f->n_features < 1)
 	{
-		set_error(err, errlen, "forest has %d features", f->n_features);
+		qpm_set_error(err, errlen, "forest has %d features", f->n_features);
 		return -1;
 	}
 	if (!isfinite(f->base_score))
 	{
-		set_error(err, errlen, "base score %g is not finite",
+		qpm_set_error(err, errlen, "base score %g is not finite",
 				  (double) f->base_score);
 		return -1;
 	}
 	if (f->tree_offset == NULL || f->nodes == NULL)
 	{
-		set_error(err, errlen, "forest has no node arrays");
+		qpm_set_error(err, errlen, "forest has no node arrays");
 		return -1;
 	}
 	if (f->tree_offset[0] != 0)
 	{
-		set_error(err, errlen, "first tree starts at node %d, not 0",
+		qpm_set_error(err, errlen, "first tree starts at node %d, not 0",
 				  f->tree_offset[0]);
 		return -1;
 	}
@@ -588,7 +567,7 @@ qpm_forest_validate(QpmForest *f, char *err, size_t errlen)
 		if (size < 1 || size > QPM_FOREST_MAX_TREE_NODES ||
 			f->tree_offset[t + 1] > f->n_nodes)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d spans nodes %d to %d: need 1 to %d nodes within %d",
 					  t, f->tree_offset[t], f->tree_offset[t + 1],
 					  QPM_FOREST_MAX_TREE_NODES, f->n_nodes);
@@ -599,7 +578,7 @@ qpm_forest_validate(QpmForest *f, char *err, size_t errlen)
 	}
 	if (f->tree_offset[f->n_trees] != f->n_nodes)
 	{
-		set_error(err, errlen, "trees cover %d nodes, forest has %d",
+		qpm_set_error(err, errlen, "trees cover %d nodes, forest has %d",
 				  f->tree_offset[f->n_trees], f->n_nodes);
 		return -1;
 	}
@@ -855,28 +834,28 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 		}
 		if (n >= n_lines)		/* cannot happen: n_lines counted the same way */
 		{
-			set_error(err, errlen, "tree %d: more lines than counted", t);
+			qpm_set_error(err, errlen, "tree %d: more lines than counted", t);
 			return -1;
 		}
 		recs[n].line = line;
 		what = parse_line(&p, &recs[n]);
 		if (what != NULL)
 		{
-			set_error(err, errlen, "tree %d line %d: expected %s", t, line, what);
+			qpm_set_error(err, errlen, "tree %d line %d: expected %s", t, line, what);
 			return -1;
 		}
 		if (scratch->stats < 0)
 			scratch->stats = recs[n].has_stats;
 		else if (scratch->stats != (int) recs[n].has_stats)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d line %d: statistics (gain, cover) on some lines only",
 					  t, line);
 			return -1;
 		}
 		if (recs[n].feature >= n_features)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d line %d: feature f%d out of range (%d features)",
 					  t, line, recs[n].feature, n_features);
 			return -1;
@@ -884,7 +863,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 		if (recs[n].yes >= 0 &&
 			recs[n].missing != recs[n].yes && recs[n].missing != recs[n].no)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d line %d: missing=%d is neither yes=%d nor no=%d",
 					  t, line, recs[n].missing, recs[n].yes, recs[n].no);
 			return -1;
@@ -893,7 +872,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 	}
 	if (n != n_lines)
 	{
-		set_error(err, errlen, "tree %d: fewer lines than counted", t);
+		qpm_set_error(err, errlen, "tree %d: fewer lines than counted", t);
 		return -1;
 	}
 
@@ -903,7 +882,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 	{
 		if (recs[i].id == recs[i - 1].id)
 		{
-			set_error(err, errlen, "tree %d: node id %d appears twice (lines %d and %d)",
+			qpm_set_error(err, errlen, "tree %d: node id %d appears twice (lines %d and %d)",
 					  t, recs[i].id, recs[i - 1].line, recs[i].line);
 			return -1;
 		}
@@ -920,7 +899,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 		no = find_id(recs, n, recs[i].no);
 		if (yes == NULL || no == NULL)
 		{
-			set_error(err, errlen, "tree %d line %d: child node %d does not exist",
+			qpm_set_error(err, errlen, "tree %d line %d: child node %d does not exist",
 					  t, recs[i].line, yes == NULL ? recs[i].yes : recs[i].no);
 			return -1;
 		}
@@ -933,7 +912,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 	root = find_id(recs, n, 0);
 	if (root == NULL)
 	{
-		set_error(err, errlen, "tree %d has no node 0 (the root)", t);
+		qpm_set_error(err, errlen, "tree %d has no node 0 (the root)", t);
 		return -1;
 	}
 	push_child(recs, (int32_t) (root - recs), stack, &top);
@@ -948,7 +927,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 			!push_child(recs, r->yes, stack, &top) ? r->yes : -1;
 		if (bad >= 0)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d line %d: node %d is reached twice (a cycle or a shared child)",
 					  t, r->line, recs[bad].id);
 			return -1;
@@ -959,7 +938,7 @@ parse_tree(const char *text, int32_t t, int32_t n_lines, int32_t n_features,
 		for (i = 0; i < n; i++)
 			if (recs[i].index == UNPLACED)
 				break;
-		set_error(err, errlen, "tree %d line %d: node %d is not reachable from node 0",
+		qpm_set_error(err, errlen, "tree %d line %d: node %d is not reachable from node 0",
 				  t, recs[i].line, recs[i].id);
 		return -1;
 	}
@@ -1005,24 +984,24 @@ qpm_forest_from_xgb_dump(const char *const *trees, int32_t n_trees,
 
 	if (trees == NULL)
 	{
-		set_error(err, errlen, "no dump");
+		qpm_set_error(err, errlen, "no dump");
 		return NULL;
 	}
 	if (n_trees < 1 || n_trees > QPM_FOREST_MAX_TREES)
 	{
-		set_error(err, errlen, "dump has %d trees, need 1 to %d",
+		qpm_set_error(err, errlen, "dump has %d trees, need 1 to %d",
 				  n_trees, QPM_FOREST_MAX_TREES);
 		return NULL;
 	}
 	if (n_features < 1)
 	{
-		set_error(err, errlen, "forest needs at least one feature, got %d",
+		qpm_set_error(err, errlen, "forest needs at least one feature, got %d",
 				  n_features);
 		return NULL;
 	}
 	if (!isfinite(base_score))
 	{
-		set_error(err, errlen, "base score %g is not finite", (double) base_score);
+		qpm_set_error(err, errlen, "base score %g is not finite", (double) base_score);
 		return NULL;
 	}
 	for (t = 0; t < n_trees; t++)
@@ -1031,24 +1010,24 @@ qpm_forest_from_xgb_dump(const char *const *trees, int32_t n_trees,
 
 		if (trees[t] == NULL)
 		{
-			set_error(err, errlen, "tree %d is missing", t);
+			qpm_set_error(err, errlen, "tree %d is missing", t);
 			return NULL;
 		}
 		lines = count_lines(trees[t], QPM_FOREST_MAX_TREE_NODES);
 		if (lines == 0)
 		{
-			set_error(err, errlen, "tree %d is empty", t);
+			qpm_set_error(err, errlen, "tree %d is empty", t);
 			return NULL;
 		}
 		if (lines > QPM_FOREST_MAX_TREE_NODES)
 		{
-			set_error(err, errlen, "tree %d has more than %d nodes",
+			qpm_set_error(err, errlen, "tree %d has more than %d nodes",
 					  t, QPM_FOREST_MAX_TREE_NODES);
 			return NULL;
 		}
 		if (lines > QPM_FOREST_MAX_NODES - total)
 		{
-			set_error(err, errlen, "dump has more than %d nodes",
+			qpm_set_error(err, errlen, "dump has more than %d nodes",
 					  QPM_FOREST_MAX_NODES);
 			return NULL;
 		}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qpm_util.h"
 #include "metrics.h"
 #include "qpm_alloc.h"
 #include "split.h"
@@ -71,16 +72,6 @@ qpm_metrics_add(QpmMetricsAcc *acc, double actual_ms, double pred_ms,
 	}
 }
 
-/* qsort comparator for doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Final metrics; NAN where undefined (no rows, or r2 with no variance). */
 void
 qpm_metrics_finish(QpmMetricsAcc *acc, QpmMetrics *out)
@@ -96,7 +87,7 @@ qpm_metrics_finish(QpmMetricsAcc *acc, QpmMetrics *out)
 	out->mae_ms = acc->sum_abs_ms / (double) acc->n;
 	out->rmse_ms = sqrt(acc->sum_sq_ms / (double) acc->n);
 	out->interval_coverage = (double) acc->covered / (double) acc->n;
-	qsort(acc->qerr, acc->qerr_n, sizeof(double), cmp_double);
+	qsort(acc->qerr, acc->qerr_n, sizeof(double), qpm_cmp_double);
 	out->median_q_error = qpm_percentile_sorted(acc->qerr, acc->qerr_n, 50.0);
 	out->p90_q_error = qpm_percentile_sorted(acc->qerr, acc->qerr_n, 90.0);
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qpm_util.h"
 #include "model.h"
 
 #define QPM_LOG_MS_MIN (-13.8)	/* ~1e-6 ms */
@@ -128,28 +129,6 @@ qpm_model_release(QpmModel *m)
 
 /* ---- validation (shared by the blob reader and import) ---- */
 
-#if defined(__GNUC__) || defined(__clang__)
-#define QPM_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#else
-#define QPM_PRINTF_LIKE(f, a)
-#endif
-
-static void set_error(char *err, size_t errlen, const char *fmt,...)
-			QPM_PRINTF_LIKE(3, 4);
-
-/* Format a message into err when the caller gave room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Range checks on the interval; 0 or -1 with err filled. */
 static int
 check_interval(const QpmInterval *iv, char *err, size_t errlen)
@@ -157,13 +136,13 @@ check_interval(const QpmInterval *iv, char *err, size_t errlen)
 	/* written as negations so NaN fails every test */
 	if (!(iv->level > 0.0 && iv->level < 1.0))
 	{
-		set_error(err, errlen, "interval level %g not in (0, 1)", iv->level);
+		qpm_set_error(err, errlen, "interval level %g not in (0, 1)", iv->level);
 		return -1;
 	}
 	if (!isfinite(iv->resid_lo) || !isfinite(iv->resid_hi) ||
 		!(iv->resid_lo <= 0.0 && iv->resid_hi >= 0.0))
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "interval residuals lo %g, hi %g: need finite lo <= 0 <= hi",
 				  iv->resid_lo, iv->resid_hi);
 		return -1;
@@ -180,14 +159,14 @@ check_transform(const QpmTransform *t, char *err, size_t errlen)
 	if (!(t->clip_lo_pct >= 0.0 && t->clip_lo_pct < t->clip_hi_pct &&
 		  t->clip_hi_pct <= 100.0))
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "clip percentiles lo %g, hi %g: need 0 <= lo < hi <= 100",
 				  t->clip_lo_pct, t->clip_hi_pct);
 		return -1;
 	}
 	if (t->standardize > 1)
 	{
-		set_error(err, errlen, "standardize flag %u is not 0 or 1",
+		qpm_set_error(err, errlen, "standardize flag %u is not 0 or 1",
 				  (unsigned) t->standardize);
 		return -1;
 	}
@@ -197,33 +176,33 @@ check_transform(const QpmTransform *t, char *err, size_t errlen)
 
 		if (!isfinite(f->impute))
 		{
-			set_error(err, errlen, "feature %d: impute %g is not finite",
+			qpm_set_error(err, errlen, "feature %d: impute %g is not finite",
 					  j, f->impute);
 			return -1;
 		}
 		if (!isfinite(f->clip_lo) || !isfinite(f->clip_hi) ||
 			!(f->clip_lo <= f->clip_hi))
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "feature %d: clip range [%g, %g] is not finite and ordered",
 					  j, f->clip_lo, f->clip_hi);
 			return -1;
 		}
 		if (f->log1p > 1)
 		{
-			set_error(err, errlen, "feature %d: log1p flag %u is not 0 or 1",
+			qpm_set_error(err, errlen, "feature %d: log1p flag %u is not 0 or 1",
 					  j, (unsigned) f->log1p);
 			return -1;
 		}
 		if (!isfinite(f->center))
 		{
-			set_error(err, errlen, "feature %d: center %g is not finite",
+			qpm_set_error(err, errlen, "feature %d: center %g is not finite",
 					  j, f->center);
 			return -1;
 		}
 		if (!isfinite(f->scale) || !(f->scale > 0.0))
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "feature %d: scale %g is not finite and positive",
 					  j, f->scale);
 			return -1;
@@ -240,14 +219,14 @@ check_linear(const QpmLinear *lin, int n, char *err, size_t errlen)
 
 	if (!isfinite(lin->intercept))
 	{
-		set_error(err, errlen, "intercept %g is not finite", lin->intercept);
+		qpm_set_error(err, errlen, "intercept %g is not finite", lin->intercept);
 		return -1;
 	}
 	for (j = 0; j < n; j++)
 	{
 		if (!isfinite(lin->coef[j]))
 		{
-			set_error(err, errlen, "coefficient %d is %g, not finite",
+			qpm_set_error(err, errlen, "coefficient %d is %g, not finite",
 					  j, lin->coef[j]);
 			return -1;
 		}
@@ -263,13 +242,13 @@ qpm_model_validate(const QpmModel *m, char *err, size_t errlen)
 
 	if (m == NULL || m->feature_set == NULL)
 	{
-		set_error(err, errlen, "model has no feature set");
+		qpm_set_error(err, errlen, "model has no feature set");
 		return -1;
 	}
 	n = m->transform.n_features;
 	if (n < 0 || n > QPM_MAX_FEATURES || n != m->feature_set->n_features)
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "transform has %d features, feature set %s has %d",
 				  n, m->feature_set->name, m->feature_set->n_features);
 		return -1;
@@ -285,12 +264,12 @@ qpm_model_validate(const QpmModel *m, char *err, size_t errlen)
 		case QPM_ALG_RANDOM_FOREST:
 			if (m->forest == NULL || m->forest->n_features != n)
 			{
-				set_error(err, errlen, "tree model without a forest of %d features", n);
+				qpm_set_error(err, errlen, "tree model without a forest of %d features", n);
 				return -1;
 			}
 			return 0;
 		default:
-			set_error(err, errlen, "unsupported algorithm %d", (int) m->algorithm);
+			qpm_set_error(err, errlen, "unsupported algorithm %d", (int) m->algorithm);
 			return -1;
 	}
 }

@@ -75,6 +75,7 @@
 
 #include <zlib.h>
 
+#include "qpm_util.h"
 #include "serialize.h"
 
 #define OFF_MAGIC			0
@@ -120,28 +121,6 @@ typedef struct BlobWriter
 	size_t		pos;
 	bool		failed;
 } BlobWriter;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define QPM_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#else
-#define QPM_PRINTF_LIKE(f, a)
-#endif
-
-static void set_error(char *err, size_t errlen, const char *fmt,...)
-			QPM_PRINTF_LIKE(3, 4);
-
-/* Format a message into err when the caller gave room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Little-endian u16 at p; the header is read in place after its size check. */
 static uint16_t
@@ -267,7 +246,7 @@ read_f32(BlobReader *r, const char *what)
 static int
 report_truncation(const BlobReader *r, char *err, size_t errlen)
 {
-	set_error(err, errlen,
+	qpm_set_error(err, errlen,
 			  "payload truncated: %zu bytes, need more at byte %zu for %s",
 			  r->len, r->fail_pos, r->fail_what);
 	return -1;
@@ -563,36 +542,36 @@ check_header(const uint8_t *buf, size_t len, char *err, size_t errlen)
 
 	if (buf == NULL)
 	{
-		set_error(err, errlen, "no blob");
+		qpm_set_error(err, errlen, "no blob");
 		return -1;
 	}
 	if (len < QPM_BLOB_HEADER_SIZE)
 	{
-		set_error(err, errlen, "blob too short: %zu bytes, header needs %d",
+		qpm_set_error(err, errlen, "blob too short: %zu bytes, header needs %d",
 				  len, QPM_BLOB_HEADER_SIZE);
 		return -1;
 	}
 	if (memcmp(buf + OFF_MAGIC, QPM_BLOB_MAGIC, 4) != 0)
 	{
-		set_error(err, errlen, "bad magic: not a query_perf_ml model blob");
+		qpm_set_error(err, errlen, "bad magic: not a query_perf_ml model blob");
 		return -1;
 	}
 	version = get_u16(buf + OFF_VERSION);
 	if (version == 0)
 	{
-		set_error(err, errlen, "invalid format version 0");
+		qpm_set_error(err, errlen, "invalid format version 0");
 		return -1;
 	}
 	if (version > QPM_BLOB_FORMAT_VERSION)
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "unsupported format version %u: this build reads up to %d",
 				  (unsigned) version, QPM_BLOB_FORMAT_VERSION);
 		return -1;
 	}
 	if (get_u16(buf + OFF_RESERVED16) != 0)
 	{
-		set_error(err, errlen, "nonzero reserved header field at byte %d",
+		qpm_set_error(err, errlen, "nonzero reserved header field at byte %d",
 				  OFF_RESERVED16);
 		return -1;
 	}
@@ -600,7 +579,7 @@ check_header(const uint8_t *buf, size_t len, char *err, size_t errlen)
 	{
 		if (buf[OFF_RESERVED64 + i] != 0)
 		{
-			set_error(err, errlen, "nonzero reserved header field at byte %d",
+			qpm_set_error(err, errlen, "nonzero reserved header field at byte %d",
 					  OFF_RESERVED64 + i);
 			return -1;
 		}
@@ -608,7 +587,7 @@ check_header(const uint8_t *buf, size_t len, char *err, size_t errlen)
 	plen = get_u32(buf + OFF_PAYLOAD_LEN);
 	if ((uint64_t) plen != (uint64_t) (len - QPM_BLOB_HEADER_SIZE))
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "payload length %u does not match blob: %zu bytes after header",
 				  (unsigned) plen, len - QPM_BLOB_HEADER_SIZE);
 		return -1;
@@ -688,26 +667,26 @@ read_forest(BlobReader *r, int n, QpmAlgorithm alg, QpmForest **out,
 		return report_truncation(r, err, errlen);
 	if (n_trees < 1 || n_trees > QPM_FOREST_MAX_TREES)
 	{
-		set_error(err, errlen, "forest tree count %u not in 1 to %d",
+		qpm_set_error(err, errlen, "forest tree count %u not in 1 to %d",
 				  (unsigned) n_trees, QPM_FOREST_MAX_TREES);
 		return -1;
 	}
 	if (n_nodes < n_trees || n_nodes > QPM_FOREST_MAX_NODES)
 	{
-		set_error(err, errlen, "forest node count %u not in %u to %d",
+		qpm_set_error(err, errlen, "forest node count %u not in %u to %d",
 				  (unsigned) n_nodes, (unsigned) n_trees, QPM_FOREST_MAX_NODES);
 		return -1;
 	}
 	if ((int) n_features != n)
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "forest feature count %u does not match the header's %d",
 				  (unsigned) n_features, n);
 		return -1;
 	}
 	if (forest_alg != (uint16_t) alg)
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "forest algorithm %u does not match the header's %u",
 				  (unsigned) forest_alg, (unsigned) alg);
 		return -1;
@@ -716,21 +695,21 @@ read_forest(BlobReader *r, int n, QpmAlgorithm alg, QpmForest **out,
 	left = r->len - r->pos;
 	if (left < need)
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "payload truncated: %zu bytes, a forest of %u trees and %u nodes needs %zu more",
 				  r->len, (unsigned) n_trees, (unsigned) n_nodes, need - left);
 		return -1;
 	}
 	if (left > need)
 	{
-		set_error(err, errlen, "payload has %zu trailing bytes", left - need);
+		qpm_set_error(err, errlen, "payload has %zu trailing bytes", left - need);
 		return -1;
 	}
 
 	f = qpm_forest_alloc((int32_t) n_trees, (int32_t) n_nodes, n);
 	if (f == NULL)				/* only for n < 1, which no feature set has */
 	{
-		set_error(err, errlen, "forest cannot have %d features", n);
+		qpm_set_error(err, errlen, "forest cannot have %d features", n);
 		return -1;
 	}
 	f->base_score = base_score;
@@ -787,7 +766,7 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 	alg = get_u16(buf + OFF_ALGORITHM);
 	if (!algorithm_is_supported((QpmAlgorithm) alg))
 	{
-		set_error(err, errlen, "unsupported algorithm %u", (unsigned) alg);
+		qpm_set_error(err, errlen, "unsupported algorithm %u", (unsigned) alg);
 		return -1;
 	}
 
@@ -796,20 +775,20 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 	fs = qpm_feature_set_find(fs_id, fs_version);
 	if (fs == NULL)
 	{
-		set_error(err, errlen, "unknown feature set %u version %u",
+		qpm_set_error(err, errlen, "unknown feature set %u version %u",
 				  (unsigned) fs_id, (unsigned) fs_version);
 		return -1;
 	}
 	n = get_u16(buf + OFF_N_FEATURES);
 	if (n > QPM_MAX_FEATURES)
 	{
-		set_error(err, errlen, "feature count %u exceeds the maximum of %d",
+		qpm_set_error(err, errlen, "feature count %u exceeds the maximum of %d",
 				  (unsigned) n, QPM_MAX_FEATURES);
 		return -1;
 	}
 	if ((int) n != fs->n_features)
 	{
-		set_error(err, errlen,
+		qpm_set_error(err, errlen,
 				  "feature count %u does not match feature set %u version %u (%d features)",
 				  (unsigned) n, (unsigned) fs_id, (unsigned) fs_version,
 				  fs->n_features);
@@ -822,7 +801,7 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 #ifndef QPM_FUZZ_SKIP_CRC
 	if (crc != stored_crc)
 	{
-		set_error(err, errlen, "checksum mismatch: the payload was modified or damaged");
+		qpm_set_error(err, errlen, "checksum mismatch: the payload was modified or damaged");
 		return -1;
 	}
 #else
@@ -855,7 +834,7 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 			break;
 		default:
 			/* excluded above; kept so a new algorithm gets a case here */
-			set_error(err, errlen, "unsupported algorithm %u", (unsigned) alg);
+			qpm_set_error(err, errlen, "unsupported algorithm %u", (unsigned) alg);
 			return -1;
 	}
 	/* from here on, failures must free the forest read above */
@@ -866,7 +845,7 @@ qpm_model_deserialize(const uint8_t *buf, size_t len, QpmModel *out,
 	}
 	if (r.pos != r.len)
 	{
-		set_error(err, errlen, "payload has %zu trailing bytes",
+		qpm_set_error(err, errlen, "payload has %zu trailing bytes",
 				  r.len - r.pos);
 		goto fail;
 	}

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qpm_util.h"
 #include "qpm_alloc.h"
 #include "shap.h"
 
@@ -72,28 +73,6 @@ typedef struct ShapWalk
 	const double *x;
 	double	   *phi;
 } ShapWalk;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define QPM_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#else
-#define QPM_PRINTF_LIKE(f, a)
-#endif
-
-static void set_error(char *err, size_t errlen, const char *fmt,...)
-			QPM_PRINTF_LIKE(3, 4);
-
-/* Format a message into err when the caller gave room for one. */
-static void
-set_error(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Add a feature to the path, updating the weight of every subset size. */
 static void
@@ -263,7 +242,7 @@ prepare_tree(const QpmTreeNode *tree, int32_t size, int32_t t, int32_t *depth,
 			continue;
 		if (!(n->cover > 0.0f))
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d node %d has no cover: the forest lacks node statistics",
 					  t, i);
 			return -1;
@@ -272,7 +251,7 @@ prepare_tree(const QpmTreeNode *tree, int32_t size, int32_t t, int32_t *depth,
 		if (fabs((double) tree[n->left].cover + (double) tree[n->right].cover -
 				 (double) n->cover) > COVER_TOLERANCE * (double) n->cover)
 		{
-			set_error(err, errlen,
+			qpm_set_error(err, errlen,
 					  "tree %d node %d: children covers %g and %g do not add up to the node's %g",
 					  t, i, (double) tree[n->left].cover,
 					  (double) tree[n->right].cover, (double) n->cover);
@@ -280,7 +259,7 @@ prepare_tree(const QpmTreeNode *tree, int32_t size, int32_t t, int32_t *depth,
 		}
 		if (depth[i] + 1 > QPM_SHAP_MAX_DEPTH)
 		{
-			set_error(err, errlen, "tree %d is deeper than %d levels",
+			qpm_set_error(err, errlen, "tree %d is deeper than %d levels",
 					  t, QPM_SHAP_MAX_DEPTH);
 			return -1;
 		}
@@ -370,7 +349,7 @@ qpm_forest_shap(const QpmForest *f, const double *x, double *out,
 	if (t < f->n_features || !isfinite(expected))
 	{
 		memset(out, 0, sizeof(double) * (size_t) f->n_features);
-		set_error(err, errlen, "contributions are not finite: node covers are inconsistent");
+		qpm_set_error(err, errlen, "contributions are not finite: node covers are inconsistent");
 		return -1;
 	}
 	*bias = expected;
@@ -398,13 +377,13 @@ qpm_model_shap(const QpmModel *m, const double *raw, double *xt,
 		case QPM_ALG_RANDOM_FOREST:
 			if (m->forest == NULL || m->forest->n_features != m->transform.n_features)
 			{
-				set_error(err, errlen, "tree model without a forest of %d features",
+				qpm_set_error(err, errlen, "tree model without a forest of %d features",
 						  m->transform.n_features);
 				return -1;
 			}
 			return qpm_forest_shap(m->forest, v, out, bias, err, errlen);
 		default:
-			set_error(err, errlen, "algorithm %d cannot be explained",
+			qpm_set_error(err, errlen, "algorithm %d cannot be explained",
 					  (int) m->algorithm);
 			return -1;
 	}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qpm_util.h"
 #include "qpm_alloc.h"
 #include "ridge.h"
 #include "split.h"
@@ -40,16 +41,6 @@ qpm_train_options_default(QpmTrainOptions *opt)
 	opt->clip_hi_pct = 99.5;
 	opt->cv_folds = 5;
 	opt->validation_fraction = 0.0;
-}
-
-/* qsort comparator for doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
 }
 
 /*
@@ -74,7 +65,7 @@ conformal_quantile(const double *sorted, size_t n, double q, int upper)
 static void
 calibrate_interval(QpmInterval *iv, double *resid, size_t n, double level)
 {
-	qsort(resid, n, sizeof(double), cmp_double);
+	qsort(resid, n, sizeof(double), qpm_cmp_double);
 	iv->level = level;
 	iv->resid_lo = conformal_quantile(resid, n, (1.0 - level) / 2.0, 0);
 	iv->resid_hi = conformal_quantile(resid, n, (1.0 + level) / 2.0, 1);

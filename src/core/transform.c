@@ -15,18 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qpm_util.h"
 #include "qpm_alloc.h"
 #include "transform.h"
-
-/* qsort comparator for doubles (no NaNs reach it). */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 /* Percentile with linear interpolation between closest ranks. */
 double
@@ -124,7 +115,7 @@ fit_feature(QpmFeatureTransform *f, const double *X, int p, int j,
 		f->clip_lo = f->clip_hi = 0.0;
 		return;
 	}
-	qsort(buf, m, sizeof(double), cmp_double);
+	qsort(buf, m, sizeof(double), qpm_cmp_double);
 	f->clip_lo = qpm_percentile_sorted(buf, m, lo_pct);
 	f->clip_hi = qpm_percentile_sorted(buf, m, hi_pct);
 	if (f->impute < f->clip_lo || f->impute > f->clip_hi)

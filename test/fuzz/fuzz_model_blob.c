@@ -20,7 +20,7 @@
  *     -fno-sanitize-recover=undefined -DQPM_FUZZ_SKIP_CRC \
  *     -Isrc/core test/fuzz/fuzz_model_blob.c src/core/serialize.c \
  *     src/core/feature_set.c src/core/model.c src/core/transform.c \
- *     src/core/forest.c test/unit/test_alloc.c -lz -lm -o fuzz_model_blob
+ *     src/core/forest.c src/core/qpm_util.c test/unit/test_alloc.c -lz -lm -o fuzz_model_blob
  *   mkdir -p /tmp/model_blob_corpus
  *   ./fuzz_model_blob -max_total_time=60 /tmp/model_blob_corpus \
  *     test/fuzz/corpus/model_blob

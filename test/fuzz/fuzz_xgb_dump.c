@@ -19,7 +19,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -fno-sanitize-recover=undefined -Isrc/core test/fuzz/fuzz_xgb_dump.c \
- *     src/core/forest.c test/unit/test_alloc.c -lm -o fuzz_xgb_dump
+ *     src/core/forest.c src/core/qpm_util.c test/unit/test_alloc.c -lm -o fuzz_xgb_dump
  *   mkdir -p /tmp/xgb_dump_corpus
  *   ./fuzz_xgb_dump -max_total_time=60 /tmp/xgb_dump_corpus \
  *     test/fuzz/corpus/xgb_dump

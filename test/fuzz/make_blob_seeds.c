@@ -8,7 +8,7 @@
  *   cc -std=gnu99 -Wall -Wextra -Werror -Isrc/core \
  *     test/fuzz/make_blob_seeds.c src/core/serialize.c \
  *     src/core/feature_set.c src/core/model.c src/core/transform.c \
- *     src/core/forest.c test/unit/test_alloc.c \
+ *     src/core/forest.c src/core/qpm_util.c test/unit/test_alloc.c \
  *     -lz -lm -o make_blob_seeds
  *   ./make_blob_seeds test/fuzz/corpus/model_blob
  *
