@@ -4,7 +4,7 @@
 #   make unittest                   C unit tests of the ML core (no server)
 
 EXTENSION = query_perf_ml
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 MODULE_big = query_perf_ml
 PGFILEDESC = "query_perf_ml - learn and predict statement execution times"
 
@@ -18,7 +18,7 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/sql_export.o src/sql_explain.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-DATA = query_perf_ml--1.0.sql
+DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql
 
 REGRESS = setup features training prediction trees explain export pgss errors catalog permissions cache cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \

@@ -17,7 +17,7 @@
 #include "core/stmt_features.h"
 #include "core/trainer.h"
 
-#define QPM_LIBRARY_VERSION "1.0"
+#define QPM_LIBRARY_VERSION "1.1"
 #define QPM_SCHEMA "query_perf_ml"
 #define QPM_MAX_NAME_BYTES 63
 #define QPM_ALGORITHM_LIST "gradient_boosting, random_forest, linear, auto"

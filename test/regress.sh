@@ -21,12 +21,12 @@ cp -r "$top/sql" "$top/expected" "$top/test/regress.conf" "$out/"
 
 status=0
 cd "$out"
-qpm_pguser "$pgxs/regress/pg_regress" --inputdir=. --outputdir=. \
+qpm_pguser "$pgxs/regress/pg_regress" --bindir="$QPM_PGBIN" --inputdir=. --outputdir=. \
 	--temp-instance=./tmp_check --temp-config=./regress.conf \
 	--load-extension=pg_stat_statements --dbname=contrib_regression \
 	$regress || status=1
 if [ -n "$isolation" ]; then
-	qpm_pguser "$pgxs/isolation/pg_isolation_regress" --inputdir=./isolation \
+	qpm_pguser "$pgxs/isolation/pg_isolation_regress" --bindir="$QPM_PGBIN" --inputdir=./isolation \
 		--outputdir=./output_iso --temp-instance=./tmp_check_iso \
 		--temp-config=./regress.conf --dbname=isolation_regression \
 		$isolation || status=1
