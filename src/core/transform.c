@@ -116,10 +116,13 @@ fit_feature(QpmFeatureTransform *f, const double *X, int p, int j,
 		return;
 	}
 	qsort(buf, m, sizeof(double), qpm_cmp_double);
-	f->clip_lo = qpm_percentile_sorted(buf, m, lo_pct);
-	f->clip_hi = qpm_percentile_sorted(buf, m, hi_pct);
+	f->clip_lo = fmax(qpm_percentile_sorted(buf, m, lo_pct), -QPM_FEATURE_LIMIT);
+	f->clip_hi = fmin(qpm_percentile_sorted(buf, m, hi_pct), QPM_FEATURE_LIMIT);
+	if (f->clip_lo > f->clip_hi)	/* every value beyond one limit */
+		f->clip_lo = f->clip_hi = f->clip_lo > 0 ? QPM_FEATURE_LIMIT : -QPM_FEATURE_LIMIT;
 	if (f->impute < f->clip_lo || f->impute > f->clip_hi)
 		f->impute = qpm_percentile_sorted(buf, m, 50.0);
+	f->impute = fmin(fmax(f->impute, f->clip_lo), f->clip_hi);
 
 	/* Clip in place (order is preserved), then decide on the log. */
 	for (i = 0; i < m; i++)

@@ -21,6 +21,14 @@
  */
 #define QPM_LOG_SKEW_THRESHOLD 1.0
 
+/*
+ * Clip bounds are also kept within +-QPM_FEATURE_LIMIT.  Per-call counters
+ * never come near it, but a source can hold absurd values (1e300 blocks):
+ * without the bound, cubes in the skewness, variances, ridge's normal
+ * equations and XGBoost's float matrix overflow to Inf / NaN.
+ */
+#define QPM_FEATURE_LIMIT 1e15
+
 typedef struct QpmFeatureTransform
 {
 	double		impute;			/* training mean of finite values, 0 if none */

@@ -142,6 +142,45 @@ test_row_subset(void)
 	CHECK_NEAR(t.f[0].clip_hi, 2, 0);
 }
 
+/*
+ * Absurd counters (bad_inputs.sql: 1e300 blocks per call) keep every
+ * transform parameter and output finite and within QPM_FEATURE_LIMIT, so
+ * ridge's normal equations and XGBoost's float matrix cannot overflow.
+ * Before the limit, the z-score scale became Inf or NaN here.
+ */
+static void
+test_absurd_values(void)
+{
+	double		X[3 * 200];
+	QpmTransform t;
+	char		err[128];
+	int			i,
+				j;
+
+	for (i = 0; i < 200; i++)
+	{
+		X[3 * i] = 1e300 * (1 + i);		/* beyond the limit, spread out */
+		X[3 * i + 1] = -1e306 - 1e304 * i;	/* all below -limit */
+		X[3 * i + 2] = i % 2 ? 1.7e308 : 1.0;	/* mixed */
+	}
+	CHECK(qpm_transform_fit(&t, X, 3, NULL, 200, 0.5, 99.5, 1, err, sizeof(err)) == 0);
+	for (j = 0; j < 3; j++)
+	{
+		CHECK(t.f[j].clip_lo >= -QPM_FEATURE_LIMIT && t.f[j].clip_hi <= QPM_FEATURE_LIMIT);
+		CHECK(t.f[j].clip_lo <= t.f[j].impute && t.f[j].impute <= t.f[j].clip_hi);
+		CHECK(isfinite(t.f[j].center) && isfinite(t.f[j].scale) && t.f[j].scale > 0);
+	}
+	CHECK_NEAR(t.f[1].clip_hi, -QPM_FEATURE_LIMIT, 0);
+	for (i = 0; i < 200; i++)
+	{
+		double		out[3];
+
+		qpm_transform_apply(&t, X + 3 * i, out);
+		for (j = 0; j < 3; j++)
+			CHECK(isfinite(out[j]) && fabs(out[j]) < 1e6);
+	}
+}
+
 /* Bad arguments are errors. */
 static void
 test_bad_args(void)
@@ -165,6 +204,7 @@ main(void)
 	RUN(test_log_decision);
 	RUN(test_standardize);
 	RUN(test_row_subset);
+	RUN(test_absurd_values);
 	RUN(test_bad_args);
 	return unit_report("test_transform");
 }
