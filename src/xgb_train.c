@@ -67,14 +67,21 @@ restore_signals(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-/* ERROR with XGBoost's last message when a call failed. */
+/*
+ * ERROR with XGBoost's last message when a call failed: its first line
+ * only, since XGBoost appends a multi-line stack trace of its own library.
+ */
 static void
 check_xgb(const QpmXgbApi *x, int rc, const char *what)
 {
 	if (rc != 0)
+	{
+		const char *msg = x->GetLastError();
+
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("XGBoost %s failed: %s", what, x->GetLastError())));
+				 errmsg("XGBoost %s failed: %.*s", what, (int) strcspn(msg, "\n"), msg)));
+	}
 }
 
 /* Run one XGBoost call with signals blocked, then check its result. */
