@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# test/e2e/upgrade.sh — the upgrade from the first release, with the first
+# release's library.
+#
+#  1. Copies the server installation of $QPM_PGBIN (Debian layout) into a
+#     scratch directory, so nothing outside it is touched, and builds and
+#     installs there the released 1.0 (the commit before the one that added
+#     query_perf_ml--1.0--1.1.sql; without git history, the current library
+#     stands in for it and the script says so).
+#  2. CREATE EXTENSION query_perf_ml VERSION '1.0'; trains a model of each
+#     algorithm and an inactive version with the 1.0 library; records every
+#     version's predictions (float8 bits: predicted, lower, upper, predict())
+#     and its export document.
+#  3. Installs the current library (the server is restarted): with the 1.0
+#     SQL still in place, and again after ALTER EXTENSION query_perf_ml
+#     UPDATE, every version predicts and exports identically.
+#  4. The upgraded schema equals a fresh CREATE EXTENSION of the current
+#     version (functions with volatility, strictness, SECURITY DEFINER,
+#     parallel safety, settings and EXECUTE grants; tables, columns, views,
+#     types, ACLs, config dump registrations), so the new functions exist;
+#     and training works after the upgrade.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+QPM_SCRIPT=upgrade
+. "$top/test/lib/cluster.sh"
+
+fail=0; n=0
+check() { n=$((n + 1)); if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1: expected '$2', got '$3'"; fail=$((fail + 1)); fi; }
+q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+
+work=$(mktemp -d /tmp/qpm_upgrade.XXXXXX)
+trap 'qpm_cluster_stop; rm -rf "$work"' EXIT
+
+# 1. A private copy of the installation: .../usr/lib/postgresql/N/{bin,lib}
+# and .../usr/share/postgresql/N, which PostgreSQL finds relative to bin/.
+usr=${QPM_PGBIN%/lib/postgresql/$QPM_PG_MAJOR/bin}
+if [ "$usr" = "$QPM_PGBIN" ] || [ ! -d "$usr/share/postgresql/$QPM_PG_MAJOR" ]; then
+	echo "upgrade: $QPM_PGBIN is not a Debian-layout installation; cannot make a private copy"; exit 1
+fi
+mkdir -p "$work/pg/usr/lib/postgresql" "$work/pg/usr/share/postgresql"
+cp -a "$usr/lib/postgresql/$QPM_PG_MAJOR" "$work/pg/usr/lib/postgresql/"
+cp -a "$usr/share/postgresql/$QPM_PG_MAJOR" "$work/pg/usr/share/postgresql/"
+orig_pgc=$QPM_PG_CONFIG	# builds use the original (its headers); installs go to the copy
+QPM_PGBIN=$work/pg/usr/lib/postgresql/$QPM_PG_MAJOR/bin
+pgc=$QPM_PGBIN/pg_config
+rm -f "$("$pgc" --sharedir)"/extension/query_perf_ml*
+
+released=""
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	opened=$(git -C "$top" log --diff-filter=A --format=%H -- query_perf_ml--1.0--1.1.sql | tail -n 1)
+	[ -n "$opened" ] && released=$(git -C "$top" rev-parse --short "$opened^")
+fi
+if [ -n "$released" ]; then
+	mkdir -p "$work/v10"
+	git -C "$top" archive "$released" | tar -x -C "$work/v10"
+	make -C "$work/v10" -s -j2 PG_CONFIG="$orig_pgc" with_llvm=no >"$work/v10.log" 2>&1
+	make -C "$work/v10" -s install PG_CONFIG="$pgc" with_llvm=no >>"$work/v10.log" 2>&1
+	echo "# the 1.0 library built from commit $released"
+else
+	echo "# no git history: the current library stands in for 1.0 (only the SQL upgrade is tested)"
+	make -C "$top" -s -j2 PG_CONFIG="$orig_pgc" >/dev/null
+	make -C "$top" -s install PG_CONFIG="$pgc" >/dev/null
+fi
+[ "$(id -u)" -eq 0 ] && chown -R postgres "$work"
+
+qpm_cluster_start
+restart() { qpm_pguser "$QPM_PGBIN/pg_ctl" -D "$QPM_DATA/data" -m fast -w restart >/dev/null; }
+
+# 2. Models of every algorithm with the 1.0 library.
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE fresh" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL'
+CREATE EXTENSION query_perf_ml VERSION '1.0';
+CREATE TABLE stats AS
+SELECT g::bigint AS queryid, 'SELECT a FROM t' || repeat(' JOIN t USING (a)', g % 3) AS query,
+       1 + g % 20 AS calls, (1 + g % 20) * (0.5 + (g % 97) * (1 + g % 7)) AS total_exec_time,
+       (1 + g % 20) * (g % 13) AS rows, (1 + g % 20) * (g % 97) AS shared_blks_hit,
+       (1 + g % 20) * (g % 7) AS shared_blks_read
+  FROM generate_series(1, 800) g;
+SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats');
+SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats', '{"seed": 5, "lambda": 10, "activate": false}');
+SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{"n_trees": 60}');
+SELECT version FROM query_perf_ml.train_model('rf', 'random_forest', 'stats', '{"n_trees": 24}');
+SQL
+check "1.0 installed" "1.0" "$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
+check "1.0 library loaded" "1.0" "$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
+funcs_10=$(q postgres "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace ORDER BY 1::text")
+
+# Every version (activated in turn): prediction bits on every 5th statement, and its export.
+snapshot() {
+	q postgres "SELECT name || ' ' || version FROM query_perf_ml.models ORDER BY model_id" | while read -r name version; do
+		q postgres "SELECT query_perf_ml.activate_model('$name', $version)" >/dev/null
+		q postgres "SELECT '$name/$version ' || string_agg(encode(float8send(p.predicted_ms), 'hex') || encode(float8send(p.lower_ms), 'hex')
+		                 || encode(float8send(p.upper_ms), 'hex') || encode(float8send(query_perf_ml.predict('$name', f.features)), 'hex'), ',' ORDER BY f.queryid)
+		          FROM query_perf_ml.feature_vectors('stats') f, query_perf_ml.predict_query_execution(f.queryid, '$name', 'stats') p
+		         WHERE f.queryid % 5 = 0"
+		q postgres "SELECT '$name/$version ' || md5((query_perf_ml.export_model('$name', $version) - 'extension_version')::text)"
+	done
+	q postgres "SELECT query_perf_ml.activate_model('lin', 1)" >/dev/null
+}
+before=$(snapshot)
+
+# 3. The current library, first under the 1.0 SQL, then after the update.
+make -C "$top" -s -j2 PG_CONFIG="$orig_pgc" >/dev/null
+make -C "$top" -s install PG_CONFIG="$pgc" >/dev/null
+[ "$(id -u)" -eq 0 ] && chown -R postgres "$work/pg"
+restart
+check "current library loaded under the 1.0 SQL" "$(sed -n "s/^#define QPM_LIBRARY_VERSION \"\(.*\)\"/\1/p" "$top/src/qpm_pg.h")" \
+	"$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
+check "1.0 models predict and export identically with the new library, 1.0 SQL ($(wc -l <<<"$before") lines)" "$before" "$(snapshot)"
+q postgres "ALTER EXTENSION query_perf_ml UPDATE" >/dev/null
+check "ALTER EXTENSION UPDATE reaches the default version" \
+	"$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$top/query_perf_ml.control")" \
+	"$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
+check "1.0 models predict and export identically after the update" "$before" "$(snapshot)"
+
+# 4. Upgraded schema = fresh install.
+q fresh "CREATE EXTENSION query_perf_ml" >/dev/null
+schema() {	# every object of the extension's schema, with the properties that matter
+	q "$1" "
+	SELECT 'function ' || p.oid::regprocedure || ' ' || p.provolatile::text || p.proisstrict::int || p.prosecdef::int || p.proparallel::text
+	       || ' ' || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || pg_get_function_result(p.oid)
+	       || ' public:' || has_function_privilege('public', p.oid, 'EXECUTE')
+	  FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace
+	UNION ALL
+	SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' ' || coalesce(c.relacl::text, '') || ' '
+	       || coalesce((SELECT string_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull, ',' ORDER BY a.attnum)
+	                      FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+	       || ' ' || CASE WHEN c.relkind = 'v' THEN md5(pg_get_viewdef(c.oid)) ELSE '' END
+	  FROM pg_class c WHERE c.relnamespace = 'query_perf_ml'::regnamespace
+	UNION ALL
+	SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+	 WHERE c.relnamespace = 'query_perf_ml'::regnamespace
+	UNION ALL
+	SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+	 WHERE c.relnamespace = 'query_perf_ml'::regnamespace AND NOT t.tgisinternal
+	UNION ALL
+	SELECT 'config dump ' || x::regclass FROM pg_extension e, unnest(e.extconfig) x WHERE e.extname = 'query_perf_ml'
+	UNION ALL
+	SELECT 'schema acl ' || coalesce(n.nspacl::text, '') FROM pg_namespace n WHERE n.nspname = 'query_perf_ml'
+	ORDER BY 1"
+}
+fresh_schema=$(schema fresh)
+check "the upgraded schema equals a fresh install ($(wc -l <<<"$fresh_schema") objects)" "$fresh_schema" "$(schema postgres)"
+funcs_11=$(q fresh "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace ORDER BY 1::text")
+new_funcs=$(comm -13 <(sort <<<"$funcs_10") <(sort <<<"$funcs_11") | tr '\n' ' ')
+check "every function of the new version exists after the update" "" \
+	"$(comm -23 <(sort <<<"$funcs_11") <(q postgres "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace" | sort) | tr '\n' ' ')"
+echo "# functions added since 1.0: ${new_funcs:-none}"
+check "training after the update" "2" "$(q postgres "SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{\"n_trees\": 20}')")"
+check "no backend crashed (server log)" "0" "$(grep -c 'terminated by signal\|server process .* exited with exit code [^0]' "$QPM_DATA/server.log" || true)"
+
+echo "upgrade: $((n - fail)) passed, $fail failed"
+exit $((fail > 0))
