@@ -204,7 +204,7 @@ qpm_jsonb_features(Jsonb *features, const QpmFeatureSet *fs, const char *model_n
 					 errmsg("unknown feature \"%s\"", key),
 					 errdetail("Features of model \"%s\": %s.", model_name, names.data)));
 		}
-		r = JsonbIteratorNext(&it, &v, true);
+		(void) JsonbIteratorNext(&it, &v, true);	/* the key's WJB_VALUE */
 		if (v.type == jbvNull)
 			x[idx] = NAN;
 		else if (v.type == jbvNumeric)

@@ -586,7 +586,7 @@ obj_get(DocObject *o, const char *key, bool required, JsonbValue *out)
 {
 	Assert(o->n_keys < DOC_MAX_KEYS);
 	o->keys[o->n_keys++] = key;
-	if (getKeyJsonValueFromContainer(o->c, key, strlen(key), out) == NULL)
+	if (getKeyJsonValueFromContainer(o->c, key, (int) strlen(key), out) == NULL)
 	{
 		if (required)
 			doc_error(o->path, "missing key \"%s\"", key);
@@ -1041,7 +1041,7 @@ read_count(DocObject *top, const char *key, Jsonb *metrics)
 
 	if (obj_get(top, key, false, &v))
 		return as_integer(&v, &p, 0, DOC_MAX_COUNT);
-	if (getKeyJsonValueFromContainer(&metrics->root, key, strlen(key), &v) != NULL &&
+	if (getKeyJsonValueFromContainer(&metrics->root, key, (int) strlen(key), &v) != NULL &&
 		v.type == jbvNumeric)
 	{
 		double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
