@@ -174,6 +174,7 @@ load_slot(const char *name)
 	slot->entry.version = sm->version;
 	strlcpy(slot->entry.name, sm->name, sizeof(slot->entry.name));
 	strlcpy(slot->entry.algorithm, sm->algorithm, sizeof(slot->entry.algorithm));
+	/* cppcheck-suppress uninitvar ; set by qpm_model_from_blob, PG_CATCH re-throws */
 	slot->entry.model = model;
 	return slot;
 }

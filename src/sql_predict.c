@@ -81,6 +81,7 @@ qpm_predict(PG_FUNCTION_ARGS)
 		elog(ERROR, "feature array must be float8[]");
 	if (!ARR_HASNULL(arr))
 	{
+		/* cppcheck-suppress invalidPointerCast ; float8[] data is double-aligned */
 		const double *d = (const double *) ARR_DATA_PTR(arr);
 
 		for (i = 0; i < p; i++)
