@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # test/all.sh — the whole test suite, as the README's second command.
 # Installs missing Debian packages, builds with -Werror, installs the
-# extension, then runs: unit tests of the ML core (plain and with
-# ASan/UBSan), pg_regress + isolation on temporary instances, and the
-# end-to-end scripts in test/e2e (each on its own throwaway cluster).
+# extension, then runs: cppcheck + clang-tidy (test/lint.sh), unit tests of
+# the ML core (plain, with ASan/UBSan, and under valgrind memcheck except the
+# two slow XGBoost parity tests), short fuzz runs (libFuzzer targets and the
+# import document fuzzer), pg_regress + isolation on temporary instances,
+# and the end-to-end scripts in test/e2e (each on its own throwaway
+# cluster).  The long versions run from test/stress.sh.
 # Prints one line per suite and a final "N passed, N failed"; exits
 # non-zero if anything failed.
 set -uo pipefail
@@ -33,7 +36,10 @@ run_suite build         make -C "$top" -j2 PG_CONFIG="$QPM_PG_CONFIG"
 run_suite install       qpm_root make -C "$top" install PG_CONFIG="$QPM_PG_CONFIG"
 run_suite unit          make -C "$top/test/unit"
 run_suite unit-sanitize make -C "$top/test/unit" SANITIZE=1
+run_suite unit-valgrind make -C "$top/test/unit" valgrind-quick
+run_suite lint          "$top/test/lint.sh"
 run_suite fuzz-short    "$top/test/fuzz/run.sh" 10
+run_suite fuzz-import   "$top/test/fuzz/import_doc.sh" 10
 run_suite regress       "$top/test/regress.sh"
 for t in "$top"/test/e2e/*.sh; do
 	run_suite "e2e-$(basename "$t" .sh)" "$t"

@@ -9,7 +9,8 @@ QPM_PG_MAJOR=${QPM_PG_MAJOR:-15}
 QPM_PGBIN=${QPM_PGBIN:-/usr/lib/postgresql/$QPM_PG_MAJOR/bin}
 QPM_PG_CONFIG=${QPM_PG_CONFIG:-$QPM_PGBIN/pg_config}
 QPM_PACKAGES="postgresql-$QPM_PG_MAJOR postgresql-server-dev-$QPM_PG_MAJOR postgresql-contrib
- liblapacke-dev zlib1g-dev libxgboost-dev make gcc clang libclang-rt-14-dev gnuplot-nox"
+ liblapacke-dev zlib1g-dev libxgboost-dev make gcc clang libclang-rt-14-dev gnuplot-nox
+ valgrind cppcheck clang-tidy"
 
 qpm_log() { printf '[%s] %s\n' "${QPM_SCRIPT:-qpm}" "$*" >&2; }
 

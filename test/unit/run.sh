@@ -4,7 +4,12 @@
 set -u
 wrap=()
 if [ "${1:-}" = "--valgrind" ]; then
-	wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+	# memcheck; any invalid access, uninitialised use or leak (definite,
+	# indirect or possible) is an error.  No suppressions are needed: the
+	# only blocks left at exit are 200 bytes "still reachable" that
+	# XGBoost / OpenMP keep in globals (test_forest, test_shap).
+	wrap=(valgrind -q --error-exitcode=99 --leak-check=full
+		--errors-for-leak-kinds=definite,indirect,possible)
 	shift
 fi
 passed=0; failed=0; status=0
