@@ -101,7 +101,7 @@ DECLARE
     p1 float8;
     p2 float8;
 BEGIN
-    PERFORM setseed(seed);
+    PERFORM setseed(seed / 1000000.0);   -- SEED is an integer below 1 000 000
     WHILE clock_timestamp() < deadline LOOP
         n := n + 1;
         SELECT mutate(s.doc) INTO doc FROM seeds s ORDER BY random() LIMIT 1;
