@@ -26,6 +26,8 @@
 extern int	qpm_source_batch_rows;
 extern int	qpm_training_threads;
 extern bool qpm_training_progress;
+extern int	qpm_history_retention_min;
+extern bool qpm_log_predictions;
 
 /* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
 
@@ -57,7 +59,7 @@ int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
 
-/* ---- catalog.c: the model_store table ---- */
+/* ---- catalog.c: the model_store and prediction_log tables ---- */
 
 typedef struct QpmStoredModel
 {
@@ -88,6 +90,10 @@ QpmStoredModel *qpm_catalog_load_active(const char *name);
 int64		qpm_catalog_store(const QpmNewModel *nm, int32 *version);
 /* Counts for status(); default model as "name v<version>" or NULL. */
 void		qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model);
+/* Append a prediction to prediction_log (as the owner). */
+void		qpm_catalog_log_prediction(int64 model_id, const char *model_name,
+									   int64 queryid, const QpmPrediction *pr,
+									   double level);
 
 /* ---- model_cache.c: deserialized models per backend ---- */
 
@@ -112,6 +118,11 @@ void		qpm_model_cache_stats(int *entries, int64 *hits, int64 *misses,
 								  int64 *invalidations);
 /* Deserialize a blob or ERROR (corrupted model). */
 void		qpm_model_from_blob(const bytea *blob, const char *what, QpmModel *out);
+
+/* ---- prediction_log.c: the log_predictions policy ---- */
+/* Log a prediction by queryid if the setting asks and the transaction may write. */
+void		qpm_maybe_log_prediction(const QpmCachedModel *cm, int64 queryid,
+									 const QpmPrediction *pr);
 
 /* ---- options.c: train_model's jsonb options ---- */
 
