@@ -334,8 +334,8 @@ CREATE TYPE query_perf_ml.accuracy AS (
 );
 
 -- Logged predictions made since now() - since, each matched with the mean
--- time its statement actually had in the history intervals that start at
--- or after the prediction; per model.  drifted (README "Accuracy and
+-- time its statement actually had in the history intervals that end after
+-- the prediction (the one it was made in and the later ones); per model.  drifted (README "Accuracy and
 -- drift"): at least 20 matched predictions and a median q-error above 1.5
 -- times the model's held-out one at training, or a coverage more than 0.2
 -- below the nominal level.
@@ -348,16 +348,16 @@ WITH logged AS (
     SELECT l.* FROM query_perf_ml.prediction_log l
      WHERE l.made_at >= now() - coalesce(since, interval '1 day')
 ), later AS MATERIALIZED (
-    SELECT i.queryid, i.dbid, i.interval_start, i.calls, i.total_exec_time
+    SELECT i.queryid, i.dbid, i.interval_end, i.calls, i.total_exec_time
       FROM query_perf_ml.metrics_intervals i
-     WHERE i.interval_start >= (SELECT min(made_at) FROM logged)
+     WHERE i.interval_end > (SELECT min(made_at) FROM logged)
 ), matched AS (
     SELECT l.log_id, l.model_id, l.model_name, l.predicted_ms, l.lower_ms, l.upper_ms,
            l.interval_level,
            sum(i.total_exec_time) / sum(i.calls) AS actual_ms
       FROM logged l
       JOIN later i ON i.queryid = l.queryid AND i.dbid = l.dbid
-                  AND i.interval_start >= l.made_at
+                  AND i.interval_end > l.made_at
      GROUP BY l.log_id, l.model_id, l.model_name, l.predicted_ms, l.lower_ms,
               l.upper_ms, l.interval_level
 ), scored AS (
