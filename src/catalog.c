@@ -1,5 +1,6 @@
 /*
- * catalog.c — reading and writing query_perf_ml.model_store.
+ * catalog.c — reading and writing the extension's tables: model_store and
+ * prediction_log.
  *
  * Reads run as the calling role (the table is readable by PUBLIC).  Writes
  * run as the table's owner — the extension owner — because roles that may
@@ -258,5 +259,37 @@ qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
 		*default_model = TextDatumGetCString(d);
 		MemoryContextSwitchTo(old);
 	}
+	catalog_end(&cs);
+}
+
+/*
+ * Append one prediction to prediction_log as the owner.  The caller decides
+ * whether to log (setting, read-only transaction); this only writes.
+ */
+void
+qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid,
+						   const QpmPrediction *pr, double level)
+{
+	CatalogSession cs;
+	NameData	made_by;
+	Oid			types[9] = {INT8OID, TEXTOID, INT8OID, OIDOID, FLOAT8OID,
+	FLOAT8OID, FLOAT8OID, FLOAT8OID, NAMEOID};
+	Datum		values[9];
+
+	namestrcpy(&made_by, GetUserNameFromId(GetUserId(), false));
+	values[0] = Int64GetDatum(model_id);
+	values[1] = CStringGetTextDatum(model_name);
+	values[2] = Int64GetDatum(queryid);
+	values[3] = ObjectIdGetDatum(MyDatabaseId);
+	values[4] = Float8GetDatum(pr->predicted_ms);
+	values[5] = Float8GetDatum(pr->lower_ms);
+	values[6] = Float8GetDatum(pr->upper_ms);
+	values[7] = Float8GetDatum(level);
+	values[8] = NameGetDatum(&made_by);
+	catalog_begin(&cs, true);
+	run_query("INSERT INTO query_perf_ml.prediction_log "
+			  "(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
+			  " interval_level, made_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			  9, types, values, NULL, false, SPI_OK_INSERT);
 	catalog_end(&cs);
 }

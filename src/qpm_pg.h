@@ -26,6 +26,8 @@
 extern int	qpm_source_batch_rows;
 extern int	qpm_training_threads;
 extern bool qpm_training_progress;
+extern int	qpm_history_retention_min;
+extern bool qpm_log_predictions;
 
 /* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
 
@@ -36,6 +38,7 @@ typedef struct QpmSource
 	char	   *display;		/* for messages */
 	bool		has_total_time; /* else mean_exec_time */
 	bool		has_query;
+	bool		has_time;		/* has interval_end (split by time) */
 	uint32		optional_mask;	/* bit i: optional column i present */
 } QpmSource;
 
@@ -54,10 +57,12 @@ void		qpm_source_open(Oid relid, QpmSource *src);
 /* Stream the source through cb in batches; returns rows read. */
 int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 							QpmRowCallback cb, void *arg);
+/* interval_end (epoch s) from which rows are held out (NaN: none), or ERROR. */
+double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
 
-/* ---- catalog.c: the model_store table ---- */
+/* ---- catalog.c: the model_store and prediction_log tables ---- */
 
 typedef struct QpmStoredModel
 {
@@ -88,6 +93,10 @@ QpmStoredModel *qpm_catalog_load_active(const char *name);
 int64		qpm_catalog_store(const QpmNewModel *nm, int32 *version);
 /* Counts for status(); default model as "name v<version>" or NULL. */
 void		qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model);
+/* Append a prediction to prediction_log (as the owner). */
+void		qpm_catalog_log_prediction(int64 model_id, const char *model_name,
+									   int64 queryid, const QpmPrediction *pr,
+									   double level);
 
 /* ---- model_cache.c: deserialized models per backend ---- */
 
@@ -113,6 +122,11 @@ void		qpm_model_cache_stats(int *entries, int64 *hits, int64 *misses,
 /* Deserialize a blob or ERROR (corrupted model). */
 void		qpm_model_from_blob(const bytea *blob, const char *what, QpmModel *out);
 
+/* ---- prediction_log.c: the log_predictions policy ---- */
+/* Log a prediction by queryid if the setting asks and the transaction may write. */
+void		qpm_maybe_log_prediction(const QpmCachedModel *cm, int64 queryid,
+									 const QpmPrediction *pr);
+
 /* ---- options.c: train_model's jsonb options ---- */
 
 /* Hyperparameters of the tree algorithms (XGBoost names in xgb_train.c). */
@@ -134,6 +148,7 @@ typedef struct QpmTrainSettings
 	QpmTreeParams trees;
 	double		min_calls;
 	bool		activate;
+	bool		split_by_time;	/* hold out the newest rows, not statements */
 	int64		max_rows;		/* 0 = from maintenance_work_mem */
 } QpmTrainSettings;
 

@@ -18,6 +18,8 @@ void		_PG_init(void);
 int			qpm_source_batch_rows = 10000;
 int			qpm_training_threads = 1;
 bool		qpm_training_progress = true;
+int			qpm_history_retention_min = 7 * 24 * 60;
+bool		qpm_log_predictions = false;
 
 /* Define settings, then initialize each subsystem. */
 void
@@ -43,6 +45,20 @@ _PG_init(void)
 							 &qpm_training_progress,
 							 true,
 							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.history_retention",
+							"How long purge_history() keeps snapshots and logged predictions.",
+							"0 keeps them forever.",
+							&qpm_history_retention_min,
+							7 * 24 * 60, 0, PG_INT32_MAX,
+							PGC_SUSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("query_perf_ml.log_predictions",
+							 "Append predictions made by queryid to query_perf_ml.prediction_log.",
+							 "Skipped in read-only transactions and on standbys.",
+							 &qpm_log_predictions,
+							 false,
+							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("query_perf_ml");

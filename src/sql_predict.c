@@ -128,6 +128,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 	cm = *qpm_model_cache_get(name);
 	qpm_queryid_features(relid, queryid, x);
 	qpm_model_predict(&cm.model, x, &pr);
+	qpm_maybe_log_prediction(&cm, queryid, &pr);
 	PG_RETURN_DATUM(prediction_datum(fcinfo, true, queryid, &cm, &pr));
 }
 
