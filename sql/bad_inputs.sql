@@ -229,7 +229,48 @@ SELECT c AS "case", try(q) AS result FROM (VALUES
  ('feature_names',        $$SELECT count(*) FROM query_perf_ml.feature_names()$$)
 ) AS t(c, q);
 
+-- Workload history, prediction log, accuracy, anomalies.
+SELECT c AS "case", try(q) AS result FROM (VALUES
+ ('snapshot',             $$SELECT query_perf_ml.snapshot() > 0$$),
+ ('snapshot again',       $$SELECT query_perf_ml.snapshot() > 0$$),
+ ('split time, no snapshots', $$SELECT version FROM query_perf_ml.train_model('x', 'linear', 'bi_base', '{"split": "time"}')$$),
+ ('split unknown',        $$SELECT version FROM query_perf_ml.train_model('x', 'linear', 'bi_base', '{"split": "sideways"}')$$),
+ ('split null',           $$SELECT version FROM query_perf_ml.train_model('x', 'linear', 'bi_base', '{"split": null}')$$),
+ ('purge NULL',           $$SELECT query_perf_ml.purge_history(NULL) >= 0$$),
+ ('purge negative',       $$SELECT query_perf_ml.purge_history('-1 day')$$),
+ ('purge huge',           $$SELECT query_perf_ml.purge_history('100000000 years')$$),
+ ('purge zero',           $$SELECT query_perf_ml.purge_history('0') >= 0$$),
+ ('history_retention',    $$SELECT query_perf_ml.history_retention() IS NOT NULL$$),
+ ('accuracy NULL',        $$SELECT count(*) FROM query_perf_ml.prediction_accuracy(NULL)$$),
+ ('accuracy negative',    $$SELECT count(*) FROM query_perf_ml.prediction_accuracy('-1 day')$$),
+ ('accuracy huge',        $$SELECT count(*) FROM query_perf_ml.prediction_accuracy('100000000 years')$$),
+ ('anomalies NULLs',      $$SELECT count(*) >= 0 FROM query_perf_ml.anomalies(NULL, NULL, NULL)$$),
+ ('anomalies empty',      $$SELECT count(*) FROM query_perf_ml.anomalies('bi_lin', 'bi_empty')$$),
+ ('anomalies min_calls -5', $$SELECT count(*) >= 0 FROM query_perf_ml.anomalies('bi_gbm', 'bi_base', -5)$$),
+ ('anomalies min_calls max', $$SELECT count(*) FROM query_perf_ml.anomalies('bi_gbm', 'bi_base', 2147483647)$$),
+ ('anomalies NaN source', $$SELECT count(*) >= 0 FROM query_perf_ml.anomalies('bi_rf', 'bi_nonfinite', 0)$$),
+ ('anomalies huge source', $$SELECT count(*) >= 0 FROM query_perf_ml.anomalies('bi_lin', 'bi_huge', 0)$$),
+ ('anomalies unknown model', $$SELECT count(*) FROM query_perf_ml.anomalies('no such model', 'bi_base')$$)
+) AS t(c, q);
+-- logged predictions: on, in a read-only transaction (skipped), and NULLs
+SET query_perf_ml.log_predictions = on;
+SELECT count(*) AS log_before FROM query_perf_ml.prediction_log \gset
+SELECT c AS "case", try(q) AS result FROM (VALUES
+ ('logged prediction',    $$SELECT predicted_ms > 0 FROM query_perf_ml.predict_query_execution(1, 'bi_lin', 'bi_base')$$),
+ ('logged, NULL queryid', $$SELECT predicted_ms FROM query_perf_ml.predict_query_execution(NULL::bigint, 'bi_lin', 'bi_base')$$),
+ ('logged, unknown',      $$SELECT predicted_ms FROM query_perf_ml.predict_query_execution(-1, 'bi_lin', 'bi_base')$$),
+ ('logged, NaN row',      $$SELECT predicted_ms > 0 FROM query_perf_ml.predict_query_execution(4, 'bi_gbm', 'bi_nonfinite')$$),
+ ('accuracy with a log',  $$SELECT count(*) FROM query_perf_ml.prediction_accuracy()$$)
+) AS t(c, q);
+BEGIN READ ONLY;
+SELECT predicted_ms > 0 AS predicted_read_only FROM query_perf_ml.predict_query_execution(2, 'bi_lin', 'bi_base');
+COMMIT;
+SELECT count(*) - :log_before AS logged FROM query_perf_ml.prediction_log;
+RESET query_perf_ml.log_predictions;
+DELETE FROM query_perf_ml.prediction_log WHERE model_name LIKE 'bi\_%';
+
 -- A source the caller cannot read: the permission error of a plain SELECT.
+SET query_perf_ml.log_predictions = on;
 SET ROLE regress_qpm_bad;
 SELECT c AS "case", try(q) AS result FROM (VALUES
  ('train (no EXECUTE)',   $$SELECT version FROM query_perf_ml.train_model('x', 'linear', 'bi_secret')$$),
@@ -240,9 +281,20 @@ SELECT c AS "case", try(q) AS result FROM (VALUES
  ('feature_report',       $$SELECT count(*) FROM query_perf_ml.feature_report('bi_secret')$$),
  ('feature_vectors',      $$SELECT count(*) FROM query_perf_ml.feature_vectors('bi_secret')$$),
  ('readable source',      $$SELECT predicted_ms > 0 FROM query_perf_ml.predict_query_execution(1, 'bi_lin', 'bi_base')$$),
- ('write the catalog',    $$UPDATE query_perf_ml.model_store SET model = '\x00' RETURNING 1$$)
+ ('write the catalog',    $$UPDATE query_perf_ml.model_store SET model = '\x00' RETURNING 1$$),
+ ('snapshot (no EXECUTE)', $$SELECT query_perf_ml.snapshot()$$),
+ ('purge (no EXECUTE)',   $$SELECT query_perf_ml.purge_history('0')$$),
+ ('read the history',     $$SELECT count(*) FROM query_perf_ml.metrics_history$$),
+ ('read the intervals',   $$SELECT count(*) FROM query_perf_ml.metrics_intervals$$),
+ ('read the log',         $$SELECT count(*) FROM query_perf_ml.prediction_log$$),
+ ('logged prediction',    $$SELECT predicted_ms > 0 FROM query_perf_ml.predict_query_execution(1, 'bi_lin', 'bi_base')$$),
+ ('logged, no access',    $$SELECT predicted_ms FROM query_perf_ml.predict_query_execution(1, 'bi_lin', 'bi_secret')$$)
 ) AS t(c, q);
 RESET ROLE;
+RESET query_perf_ml.log_predictions;
+-- the unprivileged role's prediction was logged (written as the owner), the refused one not
+SELECT made_by, model_name, queryid FROM query_perf_ml.prediction_log WHERE made_by = 'regress_qpm_bad';
+DELETE FROM query_perf_ml.prediction_log WHERE made_by = 'regress_qpm_bad';
 
 -- The owner overwrites model blobs with random bytes: every reader of the
 -- blob says "corrupted" (XX001), for each algorithm, and nothing crashes.
