@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test/e2e/dump_restore.sh — pg_dump / pg_restore keeps every model version
 # (every algorithm, inactive versions, an imported one), every row of every
-# table the extension registers with pg_extension_config_dump, and the
-# sequences; restored models predict identically, to the last bit, version
+# table the extension registers with pg_extension_config_dump (models,
+# workload history, prediction log), and the sequences; restored models predict identically, to the last bit, version
 # by version; a cache in a restored database works from the first call and
 # new versions continue after the restored ones.  Own throwaway cluster.
 set -euo pipefail
@@ -37,6 +37,13 @@ SELECT version FROM query_perf_ml.train_model('trees', 'random_forest', 'stats',
 SELECT version FROM query_perf_ml.train_model('trees', 'random_forest', 'stats', '{"n_trees": 10, "seed": 9, "activate": false}');
 SELECT version FROM query_perf_ml.train_model('other', 'linear', 'stats', '{"interval_level": 0.8}');
 SELECT query_perf_ml.import_model(query_perf_ml.export_model('trees', 1), 'imported') > 0;
+-- workload history and logged predictions
+CREATE EXTENSION pg_stat_statements;
+SELECT query_perf_ml.snapshot();
+SELECT count(*) FROM stats WHERE calls > 3;
+SELECT query_perf_ml.snapshot();
+SET query_perf_ml.log_predictions = on;
+SELECT count(p.*) FROM generate_series(1, 20) g, query_perf_ml.predict_query_execution(g, 'm', 'stats') p;
 SQL
 
 # Every version's predictions, bit for bit (float8send), one line per
@@ -76,6 +83,8 @@ check "every model version, algorithm, activation and blob restored" "$models_be
 check "every configuration table and sequence restored" "$tables_before" "$(config_tables dst)"
 check "all three algorithms and inactive versions were dumped" "3:4" \
 	"$(q dst "SELECT count(DISTINCT algorithm) || ':' || count(*) FILTER (WHERE NOT is_active) FROM query_perf_ml.models")"
+check "history and logged predictions were dumped" "1:1:20" \
+	"$(q dst "SELECT (count(*) > 0)::int FROM query_perf_ml.metrics_history")":"$(q dst "SELECT (count(*) > 0)::int FROM query_perf_ml.metrics_intervals")":"$(q dst "SELECT count(*) FROM query_perf_ml.prediction_log")"
 pred_src=$(predictions src); pred_dst=$(predictions dst)
 check "every version predicts bit for bit identically after restore ($(wc -l <<<"$pred_src") versions)" "$pred_src" "$pred_dst"
 # New versions continue after the restored ones (the sequence is dumped too).
