@@ -148,6 +148,18 @@ SELECT c AS "case", try(q) AS result FROM (VALUES
  ('int[] argument',       $$SELECT query_perf_ml.predict('bi_lin', ARRAY[1,2,3,4,5,6,7,8,9,10,11,12]) > 0$$)
 ) AS t(c, q);
 
+-- More model names in one statement than the backend cache holds (16):
+-- entries are evicted and reloaded mid-statement, every value stays right.
+SELECT count(*) AS trained FROM (SELECT query_perf_ml.train_model('bi_many_' || i, 'linear', 'bi_base',
+       jsonb_build_object('seed', i, 'lambda', i)) FROM generate_series(1, 20) i) s;
+CREATE TEMP TABLE bi_vecs AS SELECT queryid, features FROM query_perf_ml.feature_vectors('bi_base') WHERE queryid <= 30;
+CREATE TEMP TABLE bi_one_by_one AS
+SELECT i, queryid, query_perf_ml.predict('bi_many_' || i, features) AS p FROM generate_series(1, 20) i, bi_vecs;
+SELECT count(*) AS predictions, count(*) FILTER (WHERE x.p = x.q) AS identical
+  FROM (SELECT s.p, query_perf_ml.predict('bi_many_' || s.i, v.features) AS q
+          FROM bi_one_by_one s JOIN bi_vecs v USING (queryid) ORDER BY (s.i * 7919 + s.queryid) % 101) x;
+SELECT cache_entries FROM query_perf_ml.status();
+
 -- predict_query_execution, predict_all, validate_model, explain_prediction.
 SELECT c AS "case", try(q) AS result FROM (VALUES
  ('pqe NULL queryid',     $$SELECT predicted_ms FROM query_perf_ml.predict_query_execution(NULL::bigint, 'bi_lin', 'bi_base')$$),
