@@ -91,12 +91,18 @@ qpm_worker_init(void)
 							0, 0, 86400,
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	/*
+	 * Read once, when the launcher connects: PGC_POSTMASTER.  A library
+	 * loaded later by a backend (no preload, no launcher) may not define
+	 * postmaster settings, so there it is an informational SIGHUP one.
+	 */
 	DefineCustomStringVariable("query_perf_ml.database",
 							   "Database the background worker connects to.",
 							   "The extension must be installed there.  Read at server start.",
 							   &qpm_worker_database,
 							   "postgres",
-							   PGC_POSTMASTER, 0,
+							   process_shared_preload_libraries_in_progress ?
+							   PGC_POSTMASTER : PGC_SIGHUP, 0,
 							   NULL, NULL, NULL);
 	DefineCustomBoolVariable("query_perf_ml.auto_retrain",
 							 "Let the background worker retrain active models that have drifted.",
