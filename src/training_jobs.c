@@ -670,10 +670,11 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 
 /*
  * Train (as the submitting role), then record 'done' in the same
- * transaction.  An auto-retrain job trains an inactive version and keeps
- * it only if its held-out median q-error is below the active version's
- * median q-error on the same source now (validate_model); otherwise the
- * new version is dropped and the active one stays.
+ * transaction.  An auto-retrain job first measures the active version on
+ * the source (validate_model: median q-error over every usable row), then
+ * trains with the same options and keeps the new version only if its
+ * held-out median q-error is lower; otherwise (also when it has no
+ * held-out rows) the new version is dropped and the old one stays active.
  */
 static void
 train_and_record(const ClaimedJob *job)
@@ -690,6 +691,7 @@ train_and_record(const ClaimedJob *job)
 	char		unulls[3] = {' ', ' ', ' '};
 	int64		model_id;
 	int32		version;
+	int32		old_version = 0;
 	double		new_q = NAN,
 				old_q = NAN;
 	bool		keep = true;
@@ -719,10 +721,17 @@ train_and_record(const ClaimedJob *job)
 	if (!OidIsValid(job->source))
 		nulls[2] = 'n';
 	values[3] = JsonbPGetDatum(qpm_jsonb_from_cstring(job->options));
-	run_sql(job->auto_retrain ?
-			"SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
-			"$1, $2, $3::pg_catalog.regclass, $4 || '{\"activate\": false}')" :
-			"SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
+	if (job->auto_retrain)
+	{
+		/* The active version on the same source, before it changes. */
+		run_sql("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
+				3, types, values, nulls, SPI_OK_SELECT);
+		old_version = DatumGetInt32(col(1, &isnull));
+		d = col(2, &isnull);
+		if (!isnull)
+			old_q = DatumGetFloat8(d);
+	}
+	run_sql("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
 			"$1, $2, $3::pg_catalog.regclass, $4)",
 			4, types, values, nulls, SPI_OK_SELECT);
 	model_id = DatumGetInt64(col(1, &isnull));
@@ -731,14 +740,7 @@ train_and_record(const ClaimedJob *job)
 	if (!isnull)
 		new_q = DatumGetFloat8(d);
 	if (job->auto_retrain)
-	{
-		run_sql("SELECT median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
-				3, types, values, nulls, SPI_OK_SELECT);
-		d = col(1, &isnull);
-		if (!isnull)
-			old_q = DatumGetFloat8(d);
 		keep = !isnan(new_q) && (isnan(old_q) || new_q < old_q);
-	}
 	SPI_finish();
 	AtEOXact_GUC(true, nest);
 	SetUserIdAndSecContext(saved_userid, saved_sec);
@@ -746,23 +748,35 @@ train_and_record(const ClaimedJob *job)
 	if (!job->auto_retrain)
 		summary = psprintf("version %d trained in %.1f s", version, job_elapsed_s());
 	else if (keep)
-		summary = psprintf("version %d activated: held-out median q-error %.3f, active version %.3f",
-						   version, new_q, old_q);
+		summary = psprintf("version %d activated: held-out median q-error %.3f, version %d now %.3f",
+						   version, new_q, old_version, old_q);
+	else if (isnan(new_q))
+		summary = psprintf("version %d dropped: it has no held-out median q-error to compare; version %d stays active",
+						   version, old_version);
 	else
-		summary = psprintf("version %d dropped: held-out median q-error %.3f is not below %.3f of the active version",
-						   version, new_q, old_q);
+		summary = psprintf("version %d dropped: held-out median q-error %.3f is not below %.3f of version %d",
+						   version, new_q, old_q, old_version);
 
 	owner_begin(&os);
 	if (job->auto_retrain)
 	{
-		Oid			atypes[2] = {TEXTOID, INT4OID};
-		Datum		avalues[2];
+		Oid			atypes[3] = {TEXTOID, INT4OID, INT4OID};
+		Datum		avalues[3];
 
+		/*
+		 * train_model activated the new version unless the options say
+		 * otherwise; settle it here, in the same transaction, so nobody
+		 * sees the intermediate state.
+		 */
 		avalues[0] = CStringGetTextDatum(job->name);
 		avalues[1] = Int32GetDatum(version);
-		run_sql(keep ? "SELECT query_perf_ml.activate_model($1, $2)" :
-				"SELECT query_perf_ml.drop_model($1, $2)",
-				2, atypes, avalues, NULL, SPI_OK_SELECT);
+		avalues[2] = Int32GetDatum(old_version);
+		if (keep)
+			run_sql("SELECT query_perf_ml.activate_model($1, $2)",
+					2, atypes, avalues, NULL, SPI_OK_SELECT);
+		else
+			run_sql("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
+					3, atypes, avalues, NULL, SPI_OK_SELECT);
 	}
 	uvalues[0] = Int64GetDatum(job->job_id);
 	uvalues[1] = Int64GetDatum(model_id);

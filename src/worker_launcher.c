@@ -334,8 +334,8 @@ retrain_step(void *arg)
 							  "   AND NOT EXISTS (SELECT 1 FROM query_perf_ml.training_job_store j "
 							  "                    WHERE j.name OPERATOR(pg_catalog.=) a.model_name AND j.auto_retrain "
 							  "                      AND (j.state OPERATOR(pg_catalog.=) ANY ('{queued,running}') "
-							  "                           OR j.submitted_at OPERATOR(pg_catalog.>) pg_catalog.now() "
-							  "                              OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))",
+							  "                           OR j.submitted_at OPERATOR(pg_catalog.>) (pg_catalog.now() "
+							  "                              OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))))",
 							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look for drifted models");
 	n = SPI_processed;
@@ -446,7 +446,7 @@ qpm_launcher_main(Datum arg)
 		{
 			ReadyState st = READY_UNKNOWN;
 
-			if (!run_step("query_perf_ml: checking the database", check_ready, &st))
+			if (!run_step("checking the database", check_ready, &st))
 				st = READY_UNKNOWN;
 			report_ready(st);
 			if (st != READY_OK)
@@ -457,7 +457,7 @@ qpm_launcher_main(Datum arg)
 			}
 			else
 			{
-				(void) run_step("query_perf_ml: reconciling training jobs", reconcile_step, NULL);
+				(void) run_step("reconciling training jobs", reconcile_step, NULL);
 				if (qpm_snapshot_interval_s > 0 && now >= next_snapshot)
 				{
 					bool		ok = run_step("SELECT query_perf_ml.snapshot()", snapshot_step, NULL);
@@ -470,7 +470,7 @@ qpm_launcher_main(Datum arg)
 				}
 				if (qpm_auto_retrain && now >= next_retrain)
 				{
-					bool		ok = run_step("query_perf_ml: looking for drifted models", retrain_step, NULL);
+					bool		ok = run_step("looking for drifted models", retrain_step, NULL);
 
 					retrain_failures = ok ? 0 : retrain_failures + 1;
 					next_retrain = TimestampTzPlusMilliseconds(now,
