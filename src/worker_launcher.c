@@ -177,6 +177,7 @@ run_step(const char *what, StepFn fn, void *arg)
 		fn(arg);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
+		MemoryContextSwitchTo(ctx);
 	}
 	PG_CATCH();
 	{
