@@ -21,10 +21,10 @@ OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql
 
-REGRESS = setup features training prediction trees explain export pgss errors catalog permissions cache training_jobs cleanup
+REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache training_jobs cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
-ISOLATION = cache_invalidation
+ISOLATION = cache_invalidation train_while_predict
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check_iso
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror -Wno-unused-parameter \

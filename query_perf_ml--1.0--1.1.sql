@@ -53,8 +53,9 @@ CREATE TABLE query_perf_ml.metrics_history (
     wal_fpi             bigint,
     wal_bytes           numeric,
     stats_since         timestamptz,    -- pg_stat_statements 1.11 (PostgreSQL 17+)
-    -- Key order = the window order of metrics_intervals: no sort needed.
-    PRIMARY KEY (userid, dbid, queryid, toplevel, snapshot_id)
+    -- snapshot_id first: a snapshot appends to the right edge of the index
+    -- (cheap), and purging deletes a key range.
+    PRIMARY KEY (snapshot_id, userid, dbid, queryid, toplevel)
 );
 
 CREATE TABLE query_perf_ml.query_texts (
@@ -140,7 +141,14 @@ BEGIN
     GET DIAGNOSTICS v_n = ROW_COUNT;
     UPDATE query_perf_ml.snapshots SET statements = v_n WHERE snapshot_id = v_id;
 
-    -- Texts of statements not seen before.
+    -- Texts of statements not seen before.  Reading the texts file is the
+    -- expensive part of pg_stat_statements: skip it when nothing is new.
+    IF NOT EXISTS (SELECT 1 FROM query_perf_ml.metrics_history h
+                    WHERE h.snapshot_id = v_id
+                      AND NOT EXISTS (SELECT 1 FROM query_perf_ml.query_texts t
+                                       WHERE t.dbid = h.dbid AND t.queryid = h.queryid)) THEN
+        RETURN v_id;
+    END IF;
     EXECUTE format('INSERT INTO query_perf_ml.query_texts (dbid, queryid, query, first_seen) '
                    'SELECT DISTINCT ON (dbid, queryid) dbid, queryid, query, $1 '
                    'FROM %I.pg_stat_statements(true) s WHERE s.queryid IS NOT NULL '
@@ -169,7 +177,9 @@ BEGIN
         RAISE EXCEPTION 'older_than must not be negative' USING ERRCODE = '22023';
     END IF;
     v_cutoff := now() - v_keep;
-    DELETE FROM query_perf_ml.metrics_history WHERE captured_at < v_cutoff;
+    DELETE FROM query_perf_ml.metrics_history
+     WHERE snapshot_id IN (SELECT snapshot_id FROM query_perf_ml.snapshots
+                            WHERE captured_at < v_cutoff);
     GET DIAGNOSTICS v_n = ROW_COUNT;
     DELETE FROM query_perf_ml.snapshots WHERE captured_at < v_cutoff;
     DELETE FROM query_perf_ml.prediction_log WHERE made_at < v_cutoff;
@@ -334,8 +344,8 @@ CREATE TYPE query_perf_ml.accuracy AS (
 );
 
 -- Logged predictions made since now() - since, each matched with the mean
--- time its statement actually had in the history intervals that start at
--- or after the prediction; per model.  drifted (README "Accuracy and
+-- time its statement actually had in the history intervals that end after
+-- the prediction (the one it was made in and the later ones); per model.  drifted (README "Accuracy and
 -- drift"): at least 20 matched predictions and a median q-error above 1.5
 -- times the model's held-out one at training, or a coverage more than 0.2
 -- below the nominal level.
@@ -348,16 +358,16 @@ WITH logged AS (
     SELECT l.* FROM query_perf_ml.prediction_log l
      WHERE l.made_at >= now() - coalesce(since, interval '1 day')
 ), later AS MATERIALIZED (
-    SELECT i.queryid, i.dbid, i.interval_start, i.calls, i.total_exec_time
+    SELECT i.queryid, i.dbid, i.interval_end, i.calls, i.total_exec_time
       FROM query_perf_ml.metrics_intervals i
-     WHERE i.interval_start >= (SELECT min(made_at) FROM logged)
+     WHERE i.interval_end > (SELECT min(made_at) FROM logged)
 ), matched AS (
     SELECT l.log_id, l.model_id, l.model_name, l.predicted_ms, l.lower_ms, l.upper_ms,
            l.interval_level,
            sum(i.total_exec_time) / sum(i.calls) AS actual_ms
       FROM logged l
       JOIN later i ON i.queryid = l.queryid AND i.dbid = l.dbid
-                  AND i.interval_start >= l.made_at
+                  AND i.interval_end > l.made_at
      GROUP BY l.log_id, l.model_id, l.model_name, l.predicted_ms, l.lower_ms,
               l.upper_ms, l.interval_level
 ), scored AS (

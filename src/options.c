@@ -21,7 +21,8 @@ typedef enum OptType
 {
 	OPT_NUMBER,
 	OPT_INTEGER,
-	OPT_BOOLEAN
+	OPT_BOOLEAN,
+	OPT_SPLIT					/* "queryid" or "time" */
 } OptType;
 
 /* Which algorithms an option applies to. */
@@ -59,6 +60,7 @@ static const OptSpec option_specs[] = {
 	{"min_child_weight", OPT_NUMBER, 0, 1e9, false, false, A_TREES},
 	{"n_trees", OPT_INTEGER, 1, 10000, false, false, A_TREES},
 	{"seed", OPT_INTEGER, 0, 9007199254740991.0, false, false, A_ALL},
+	{"split", OPT_SPLIT, 0, 0, false, false, A_ALL},
 	{"subsample", OPT_NUMBER, 0, 1, true, false, A_TREES},
 	{"test_fraction", OPT_NUMBER, 0, 0.9, false, false, A_ALL},
 };
@@ -121,6 +123,20 @@ apply_option(QpmTrainSettings *s, const OptSpec *spec, const JsonbValue *v)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("training option \"%s\" must be a boolean", k)));
 		s->activate = v->val.boolean;
+		return;
+	}
+	if (spec->type == OPT_SPLIT)
+	{
+		if (v->type == jbvString && v->val.string.len == 7 &&
+			strncmp(v->val.string.val, "queryid", 7) == 0)
+			s->split_by_time = false;
+		else if (v->type == jbvString && v->val.string.len == 4 &&
+				 strncmp(v->val.string.val, "time", 4) == 0)
+			s->split_by_time = true;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training option \"split\" must be \"queryid\" or \"time\"")));
 		return;
 	}
 	if (strcmp(k, "colsample") == 0)
@@ -284,6 +300,11 @@ qpm_train_settings_to_jsonb(const QpmTrainSettings *s)
 		if (strcmp(k, "seed") == 0)
 		{
 			appendStringInfo(&b, "\"seed\": " UINT64_FORMAT, s->core.seed);
+			continue;
+		}
+		if (strcmp(k, "split") == 0)
+		{
+			appendStringInfo(&b, "\"split\": \"%s\"", s->split_by_time ? "time" : "queryid");
 			continue;
 		}
 		if (strcmp(k, "clip_high") == 0)

@@ -38,6 +38,7 @@ typedef struct QpmSource
 	char	   *display;		/* for messages */
 	bool		has_total_time; /* else mean_exec_time */
 	bool		has_query;
+	bool		has_time;		/* has interval_end (split by time) */
 	uint32		optional_mask;	/* bit i: optional column i present */
 } QpmSource;
 
@@ -56,6 +57,8 @@ void		qpm_source_open(Oid relid, QpmSource *src);
 /* Stream the source through cb in batches; returns rows read. */
 int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 							QpmRowCallback cb, void *arg);
+/* interval_end (epoch s) from which rows are held out (NaN: none), or ERROR. */
+double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
 
@@ -145,6 +148,7 @@ typedef struct QpmTrainSettings
 	QpmTreeParams trees;
 	double		min_calls;
 	bool		activate;
+	bool		split_by_time;	/* hold out the newest rows, not statements */
 	int64		max_rows;		/* 0 = from maintenance_work_mem */
 } QpmTrainSettings;
 

@@ -4,7 +4,9 @@
  * A source is any table, view, materialized view or foreign table with the
  * pg_stat_statements (PostgreSQL 15) columns we use.  Required: queryid,
  * calls and total_exec_time (or mean_exec_time).  Optional columns that
- * are absent read as NULL, i.e. missing values the model imputes.
+ * are absent read as NULL, i.e. missing values the model imputes.  A
+ * timestamptz column interval_end (metrics_intervals has one) dates each
+ * row, for the split by time.
  *
  * Rows are read through an SPI cursor in batches of
  * query_perf_ml.source_batch_rows, so a source of any size is never
@@ -175,6 +177,7 @@ qpm_source_open(Oid relid, QpmSource *src)
 	if (!src->has_total_time && !has_column(relid, "mean_exec_time"))
 		missing_column(src, "\"total_exec_time\" or \"mean_exec_time\"");
 	src->has_query = has_column(relid, "query");
+	src->has_time = has_column(relid, "interval_end");
 	for (i = 0; i < (int) N_OPTIONAL; i++)
 		if (has_column(relid, optional_columns[i]))
 			src->optional_mask |= (uint32) 1 << i;
@@ -182,8 +185,8 @@ qpm_source_open(Oid relid, QpmSource *src)
 
 /*
  * Build the SELECT for a scan.  Output columns, always in this order:
- * queryid int8, calls, total time, mean time, query text, then the
- * optional columns (float8 or NULL).
+ * queryid int8, calls, total time, mean time, query text, the optional
+ * columns (float8 or NULL), then interval_end as epoch seconds (or NULL).
  */
 static char *
 build_scan_query(const QpmSource *src, QpmScanMode mode)
@@ -232,6 +235,8 @@ build_scan_query(const QpmSource *src, QpmScanMode mode)
 				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
 		}
 	}
+	appendStringInfoString(&q, grouped || !src->has_time ? ", NULL::pg_catalog.float8" :
+						   ", pg_catalog.date_part('epoch', \"interval_end\"::pg_catalog.timestamptz)");
 	appendStringInfo(&q, " FROM %s WHERE \"queryid\" IS NOT NULL", src->qualname);
 	if (mode == QPM_SCAN_ONE_QUERYID)
 		appendStringInfoString(&q, " AND \"queryid\"::pg_catalog.int8 OPERATOR(pg_catalog.=) $1");
@@ -308,6 +313,7 @@ qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 			}
 			for (k = 0; k < (int) N_OPTIONAL; k++)
 				*optional_field(&s, k) = get_float(tup, desc, 6 + k);
+			s.observed_at = get_float(tup, desc, 6 + N_OPTIONAL);
 			MemoryContextSwitchTo(caller_ctx);
 			cb(&s, arg);
 			MemoryContextSwitchTo(old);
@@ -321,4 +327,54 @@ qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 	MemoryContextDelete(batch_ctx);
 	pfree(sql);
 	return n_rows;
+}
+
+/*
+ * The split by time: the interval_end (epoch seconds) from which on the
+ * source's rows are held out.  Rows of one snapshot share an interval_end,
+ * so whole snapshots are held out: the newest ones whose share of the rows
+ * is closest to fraction, keeping at least the oldest for training.  NaN
+ * when there is nothing to hold out.  Runs as the caller, like the scan.
+ */
+double
+qpm_source_time_cutoff(const QpmSource *src, double fraction)
+{
+	StringInfoData q;
+	Oid			types[1] = {FLOAT8OID};
+	Datum		values[1] = {Float8GetDatum(fraction)};
+	double		cutoff = NAN;
+	bool		isnull;
+
+	if (!src->has_time)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("training option \"split\": \"time\" needs a source with an interval_end column"),
+				 errdetail("Source %s has none.", src->display),
+				 errhint("Train on query_perf_ml.metrics_intervals, or use \"split\": \"queryid\".")));
+	if (fraction <= 0)
+		return NAN;
+	initStringInfo(&q);
+	appendStringInfo(&q, "WITH g AS (SELECT pg_catalog.date_part('epoch', \"interval_end\"::pg_catalog.timestamptz) AS t, "
+					 "pg_catalog.count(*) AS n FROM %s "
+					 "WHERE \"queryid\" IS NOT NULL AND \"interval_end\" IS NOT NULL GROUP BY 1), "
+					 "c AS (SELECT t, pg_catalog.sum(n) OVER (ORDER BY t DESC) AS newer, "
+					 "pg_catalog.sum(n) OVER () AS total FROM g) "
+					 "SELECT t FROM c WHERE newer OPERATOR(pg_catalog.<) total "
+					 "ORDER BY pg_catalog.abs(newer::pg_catalog.float8 OPERATOR(pg_catalog./) total "
+					 "OPERATOR(pg_catalog.-) $1), t DESC LIMIT 1",
+					 src->qualname);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(q.data, 1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not compute the time split of source %s", src->display);
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			cutoff = DatumGetFloat8(d);
+	}
+	SPI_finish();
+	pfree(q.data);
+	return cutoff;
 }

@@ -35,6 +35,8 @@ typedef struct TrainScan
 {
 	QpmDataset	data;
 	double		min_calls;
+	bool		by_time;		/* split by time: held out if observed from cutoff on */
+	double		cutoff;
 	int64		n_read;
 	int64		bad_calls;
 	int64		bad_time;
@@ -83,6 +85,9 @@ train_row(const QpmStmtStats *row, void *arg)
 		ts->bad_time++;
 	else if (row->calls < ts->min_calls)
 		ts->below_min_calls++;
+	else if (ts->by_time)
+		qpm_dataset_add_split(&ts->data, x, log(target), row->queryid,
+							  row->observed_at >= ts->cutoff);
 	else
 		qpm_dataset_add(&ts->data, x, log(target), row->queryid);
 }
@@ -262,6 +267,13 @@ qpm_train_model(PG_FUNCTION_ARGS)
 					 settings[0].max_rows > 0 ? (size_t) settings[0].max_rows :
 					 rows_for_memory(QPM_STMT_N_FEATURES),
 					 settings[0].core.seed);
+	if (settings[0].split_by_time)
+	{
+		ts.by_time = true;
+		ts.data.explicit_split = 1;
+		/* NaN (nothing to hold out): every comparison is false. */
+		ts.cutoff = qpm_source_time_cutoff(&src, settings[0].core.test_fraction);
+	}
 	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, train_row, &ts);
 	if (ts.data.seen < QPM_MIN_TRAIN_ROWS)
 		too_few_rows(&src, &ts);
@@ -293,7 +305,10 @@ qpm_train_model(PG_FUNCTION_ARGS)
 
 	if (res->n_test == 0 && win_settings->core.test_fraction > 0)
 		ereport(NOTICE,
-				(errmsg("no statement was held out for testing"),
+				(errmsg("no %s was held out for testing",
+						ts.by_time ? "row" : "statement"),
+				 ts.by_time ?
+				 errdetail("The held-out part is the newest intervals and the source has too few distinct interval ends; held-out metrics are NULL.") :
 				 errdetail("The held-out part is chosen by queryid and the source has too few distinct statements; held-out metrics are NULL."),
 				 errhint("Use validate_model() on another source to measure accuracy.")));
 

@@ -2,7 +2,9 @@
 # test/demo.sh — the README's first command: install what is missing, build
 # and install the extension, start a throwaway cluster with
 # pg_stat_statements preloaded, run a realistic mixed workload
-# (test/workload/workload.sql), then train, validate and predict, printing
+# (test/workload/workload.sql) between two snapshots, then train, validate,
+# predict and explain; log the predictions, run the workload once more and
+# check them against what happened (prediction_accuracy, anomalies), printing
 # the results; the cluster is stopped and deleted at the end.
 #
 # Environment: QPM_DEMO_SCALE (table size factor, default 1.0),
@@ -28,14 +30,15 @@ title() { printf '\n== %s\n' "$*"; }
 qpm_log "creating the workload's tables (scale $scale)"
 run_sql -f "$top/test/workload/workload.sql" >/dev/null
 run_sql -c "SELECT qpm_workload.setup($scale)" >/dev/null
-run_sql -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+run_sql -c "CREATE EXTENSION pg_stat_statements" -c "CREATE EXTENSION query_perf_ml" \
+	-c "SELECT pg_stat_statements_reset()" -c "SELECT query_perf_ml.snapshot()" >/dev/null
 qpm_log "running $statements distinct statements x $repeats"
 run_sql -c "SELECT statements, executions, failures, round(elapsed_ms) AS elapsed_ms
               FROM qpm_workload.run($statements, $repeats, 1)"
+run_sql -c "SELECT query_perf_ml.snapshot()" >/dev/null
 
 run_sql <<'SQL'
 \pset footer off
-CREATE EXTENSION query_perf_ml;
 
 \echo
 \echo '== status()'
@@ -62,14 +65,12 @@ SELECT p.queryid, round(s.mean_exec_time::numeric, 2) AS actual_ms,
          GROUP BY queryid ORDER BY sum(total_exec_time) DESC LIMIT 5) s,
        query_perf_ml.predict_query_execution(s.queryid) p;
 
-\echo '== predict_all(): workload statements slower than their interval, by excess time'
+\echo '== anomalies(): statements slower than their interval in the last snapshot interval, by excess time'
 SELECT queryid, calls, round(actual_ms::numeric, 2) AS actual_ms, round(upper_ms::numeric, 2) AS upper_ms,
-       round((calls * (actual_ms - upper_ms))::numeric) AS excess_ms,
-       left(regexp_replace(query, '\s+', ' ', 'g'), 60) AS query
-  FROM query_perf_ml.predict_all()
- WHERE actual_ms > upper_ms
-   AND queryid IN (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel)
- ORDER BY calls * (actual_ms - upper_ms) DESC LIMIT 5;
+       round(excess_ms::numeric) AS excess_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 60) AS query
+  FROM query_perf_ml.anomalies('default', 'query_perf_ml.latest_intervals', 2)
+ WHERE queryid IN (SELECT queryid FROM pg_stat_statements WHERE NOT toplevel)
+ ORDER BY excess_ms DESC LIMIT 5;
 
 \echo '== explain_prediction(): why the most expensive workload statement is predicted slow (log-ms contributions)'
 SELECT e.feature, round(e.value::numeric, 2) AS value, round(e.contribution::numeric, 3) AS contribution
@@ -84,6 +85,27 @@ SELECT round(a.predicted_ms::numeric, 3) AS today_ms, round(b.predicted_ms::nume
 
 \echo '== models'
 SELECT model_id, name, version, algorithm, is_active, n_train, size_bytes FROM query_perf_ml.models;
+SQL
+
+qpm_log "logging a prediction for every workload statement, running the workload again"
+run_sql <<'SQL' >/dev/null
+SET query_perf_ml.log_predictions = on;
+SELECT count(p.*)
+  FROM (SELECT DISTINCT queryid FROM pg_stat_statements WHERE NOT toplevel) s,
+       query_perf_ml.predict_query_execution(s.queryid) p;
+SQL
+run_sql -c "SELECT qpm_workload.run($statements, 2, 1)" -c "SELECT query_perf_ml.snapshot()" >/dev/null
+run_sql <<'SQL'
+\pset footer off
+\echo '== prediction_accuracy(): the logged predictions against the times the statements then took'
+SELECT model_name, n, round(median_q_error::numeric, 2) AS median_q_error,
+       round(p90_q_error::numeric, 2) AS p90_q_error, round(interval_coverage::numeric, 3) AS coverage,
+       round(train_median_q_error::numeric, 2) AS at_training, drifted
+  FROM query_perf_ml.prediction_accuracy();
+\echo '== the history: snapshots and intervals'
+SELECT snapshot_id, captured_at, statements,
+       (SELECT count(*) FROM query_perf_ml.metrics_intervals i WHERE i.snapshot_id = s.snapshot_id) AS intervals
+  FROM query_perf_ml.snapshots s ORDER BY snapshot_id;
 SQL
 
 # Pictures of the held-out statements (the split train_model used: seed 42).

@@ -16,7 +16,7 @@
 size_t
 qpm_dataset_row_bytes(int p)
 {
-	return sizeof(double) * (size_t) p + sizeof(double) + sizeof(int64_t);
+	return sizeof(double) * (size_t) p + sizeof(double) + sizeof(int64_t) + 1;
 }
 
 /* Prepare an empty dataset of p features holding at most cap rows. */
@@ -44,28 +44,41 @@ dataset_reserve(QpmDataset *d, size_t want)
 	d->X = qpm_realloc(d->X, alloc * (size_t) d->p * sizeof(double));
 	d->y = qpm_realloc(d->y, alloc * sizeof(double));
 	d->queryid = qpm_realloc(d->queryid, alloc * sizeof(int64_t));
+	if (d->explicit_split)
+		d->held_out = qpm_realloc(d->held_out, alloc);
 	d->alloc = alloc;
 }
 
 /* Store row i from the given values. */
 static void
-dataset_put(QpmDataset *d, size_t i, const double *x, double y_log, int64_t queryid)
+dataset_put(QpmDataset *d, size_t i, const double *x, double y_log, int64_t queryid,
+			int held_out)
 {
 	memcpy(d->X + i * (size_t) d->p, x, sizeof(double) * (size_t) d->p);
 	d->y[i] = y_log;
 	d->queryid[i] = queryid;
+	if (d->explicit_split)
+		d->held_out[i] = held_out ? 1 : 0;
 }
 
 /* Offer one row: append while there is room, else reservoir-replace. */
 int
 qpm_dataset_add(QpmDataset *d, const double *x, double y_log, int64_t queryid)
 {
+	return qpm_dataset_add_split(d, x, y_log, queryid, 0);
+}
+
+/* Offer one row with its held-out flag (used only with explicit_split). */
+int
+qpm_dataset_add_split(QpmDataset *d, const double *x, double y_log, int64_t queryid,
+					  int held_out)
+{
 	d->seen++;
 	if (d->n < d->cap)
 	{
 		if (d->n == d->alloc)
 			dataset_reserve(d, d->n + 1);
-		dataset_put(d, d->n++, x, y_log, queryid);
+		dataset_put(d, d->n++, x, y_log, queryid, held_out);
 		return 1;
 	}
 	else
@@ -74,7 +87,7 @@ qpm_dataset_add(QpmDataset *d, const double *x, double y_log, int64_t queryid)
 
 		if (j < d->cap)
 		{
-			dataset_put(d, (size_t) j, x, y_log, queryid);
+			dataset_put(d, (size_t) j, x, y_log, queryid, held_out);
 			return 1;
 		}
 		return 0;
@@ -88,7 +101,9 @@ qpm_dataset_free(QpmDataset *d)
 	qpm_free(d->X);
 	qpm_free(d->y);
 	qpm_free(d->queryid);
+	qpm_free(d->held_out);
 	d->X = d->y = NULL;
 	d->queryid = NULL;
+	d->held_out = NULL;
 	d->n = d->alloc = 0;
 }

@@ -23,6 +23,10 @@ typedef struct QpmDataset
 	double	   *X;				/* n x p, row-major, NAN = missing */
 	double	   *y;				/* ln(target ms) */
 	int64_t    *queryid;
+	/* Set by the caller before adding rows: rows carry their own held-out flag
+	 * (a split by time) instead of the trainer's split by queryid. */
+	int			explicit_split;
+	unsigned char *held_out;	/* only with explicit_split */
 } QpmDataset;
 
 /* Bytes one row costs, for sizing cap from a memory budget. */
@@ -32,6 +36,9 @@ void		qpm_dataset_init(QpmDataset *d, int p, size_t cap, uint64_t seed);
 /* Offer a row; returns 1 if stored (appended or replacing), 0 if dropped. */
 int			qpm_dataset_add(QpmDataset *d, const double *x, double y_log,
 							int64_t queryid);
+/* Same, for a dataset with explicit_split set. */
+int			qpm_dataset_add_split(QpmDataset *d, const double *x, double y_log,
+								  int64_t queryid, int held_out);
 void		qpm_dataset_free(QpmDataset *d);
 
 #endif

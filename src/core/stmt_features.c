@@ -56,6 +56,7 @@ qpm_stmt_stats_init(QpmStmtStats *s)
 	s->calls = NAN;
 	s->total_exec_time = NAN;
 	s->mean_exec_time = NAN;
+	s->observed_at = NAN;
 	s->rows = NAN;
 	s->shared_blks_hit = NAN;
 	s->shared_blks_read = NAN;

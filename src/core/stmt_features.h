@@ -33,6 +33,7 @@ typedef struct QpmStmtStats
 	double		wal_bytes;
 	double		plans;
 	double		total_plan_time;
+	double		observed_at;	/* end of the interval (epoch s); NAN if unknown */
 } QpmStmtStats;
 
 typedef enum QpmRowStatus

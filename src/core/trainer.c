@@ -306,6 +306,15 @@ done:
 	return rc;
 }
 
+/* Is row i held out?  By seeded queryid hash, unless the rows carry flags. */
+static int
+row_is_test(const QpmDataset *data, size_t i, const QpmTrainOptions *opt)
+{
+	if (data->explicit_split)
+		return data->held_out[i];
+	return qpm_split_is_test(data->queryid[i], opt->seed, opt->test_fraction);
+}
+
 /* The whole pipeline; see the file banner. */
 int
 qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
@@ -335,7 +344,7 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 
 	train_rows = qpm_alloc(sizeof(size_t) * (data->n > 0 ? data->n : 1));
 	for (i = 0; i < data->n; i++)
-		if (!qpm_split_is_test(data->queryid[i], opt->seed, opt->test_fraction))
+		if (!row_is_test(data, i, opt))
 			train_rows[n_train++] = i;
 	res->n_train = n_train;
 	res->n_test = data->n - n_train;
@@ -386,7 +395,7 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 	{
 		QpmPrediction pr;
 
-		if (!qpm_split_is_test(data->queryid[i], opt->seed, opt->test_fraction))
+		if (!row_is_test(data, i, opt))
 			continue;
 		qpm_model_predict(m, data->X + i * (size_t) p, &pr);
 		qpm_metrics_add(&macc, exp(data->y[i]), pr.predicted_ms, pr.lower_ms, pr.upper_ms);

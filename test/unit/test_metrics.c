@@ -113,7 +113,7 @@ test_dataset(void)
 	long		sum = 0;
 
 	qpm_dataset_init(&d, 2, 1000, 9);
-	CHECK(qpm_dataset_row_bytes(2) == 32);
+	CHECK(qpm_dataset_row_bytes(2) == 33);	/* 2 features, y, queryid, held-out flag */
 	for (i = 0; i < 500; i++)
 	{
 		x[0] = i;
