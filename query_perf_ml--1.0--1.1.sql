@@ -458,9 +458,10 @@ REVOKE ALL ON query_perf_ml.training_job_store FROM PUBLIC;
 
 -- Live state of a job: a queued or running job whose worker process is
 -- gone without recording an outcome is reported 'failed' (lost = true),
--- and a running job's progress is read from its worker.
+-- and a running job's progress is read from its worker (shown to roles
+-- that may see the job's role, like pg_stat_activity's query text).
 CREATE FUNCTION query_perf_ml.training_job_live(
-    job_id bigint, state text, pid integer, row_xmax xid,
+    job_id bigint, state text, pid integer, row_xmax xid, run_as oid,
     OUT state text, OUT progress text, OUT lost boolean)
 RETURNS record
 AS 'MODULE_PATHNAME', 'qpm_training_job_live'
@@ -476,7 +477,7 @@ SELECT j.job_id, j.name, j.algorithm, j.source, l.state,
        CASE WHEN l.lost THEN 'XX000' ELSE j.sqlstate END AS sqlstate,
        j.model_id, j.submitted_by, j.auto_retrain, j.options, j.pid
   FROM query_perf_ml.training_job_store j
-  CROSS JOIN LATERAL query_perf_ml.training_job_live(j.job_id, j.state, j.pid, j.xmax) l
+  CROSS JOIN LATERAL query_perf_ml.training_job_live(j.job_id, j.state, j.pid, j.xmax, j.run_as) l
  WHERE pg_catalog.pg_has_role(j.run_as, 'USAGE')
     OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE');
 GRANT SELECT ON query_perf_ml.training_jobs TO PUBLIC;

@@ -50,6 +50,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -496,7 +497,11 @@ live_progress(int pid, int64 job_id)
 	return NULL;
 }
 
-/* training_job_live(job_id, state, pid, xmax) -> (state, progress, lost) */
+/*
+ * training_job_live(job_id, state, pid, xmax, run_as) -> (state, progress, lost)
+ * Progress is shown, like pg_stat_activity's query text, only to roles with
+ * the privileges of the job's role or of pg_read_all_stats.
+ */
 Datum
 qpm_training_job_live(PG_FUNCTION_ARGS)
 {
@@ -518,7 +523,12 @@ qpm_training_job_live(PG_FUNCTION_ARGS)
 	{
 		if (qpm_training_worker_alive(pid))
 		{
-			char	   *p = live_progress(pid, job_id);
+			Oid			run_as = PG_ARGISNULL(4) ? InvalidOid : PG_GETARG_OID(4);
+			char	   *p = NULL;
+
+			if (has_privs_of_role(GetUserId(), run_as) ||
+				has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+				p = live_progress(pid, job_id);
 
 			if (p != NULL)
 			{
