@@ -125,5 +125,15 @@ check "clean shutdown (no crash or signal lines)" "0" \
 check "no launcher errors besides the provoked ones" "0" \
 	"$(grep -E 'ERROR|FATAL' "$log" | grep -vc 'test_boom' || true)"
 
+# 10. A database that does not exist: the worker cannot connect, exits, and
+#     is retried once a minute (bgw_restart_time), never in a tight loop;
+#     the server is unaffected.
+qpm_pguser tee -a "$QPM_DATA/data/postgresql.conf" >/dev/null <<<"query_perf_ml.database = 'no_such_db'"
+qpm_pguser "$QPM_PGBIN/pg_ctl" -D "$QPM_DATA/data" -l "$log" -w start >/dev/null
+sleep 3
+check "missing database: one failed connection in 3 s" "1" "$(grep -c 'FATAL:  database "no_such_db" does not exist' "$log")"
+check "missing database: no crash restart" "0" "$(grep -cE 'terminated by signal|all server processes terminated|PANIC' "$log" || true)"
+check "missing database: the server serves" "1" "$(q "SELECT 1")"
+
 echo "worker_launcher: $((n - fail)) passed, $fail failed"
 exit $((fail > 0))
