@@ -16,8 +16,10 @@
  *    if it is better (see train_and_record there).
  *
  * Conventions (pg_cron, PoWA): signals set before they are unblocked;
- * SIGHUP rereads the configuration; SIGTERM (die) ends the worker between
- * steps with exit code 0, or at the next interrupt check within a step;
+ * SIGHUP rereads the configuration; SIGTERM ends the worker with exit code
+ * 0, between steps or by cancelling the step in progress at its next
+ * interrupt check (a retraining runs in its own job worker, so steps are
+ * short);
  * latch waits with WL_EXIT_ON_PM_DEATH.  Each step runs in its own
  * transaction inside PG_TRY: an ERROR is copied, logged at LOG, the
  * transaction aborted and the error state flushed, so one bad cycle never
@@ -32,6 +34,8 @@
  * minute, never in a tight loop.
  */
 #include "postgres.h"
+
+#include <signal.h>
 
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -75,6 +79,7 @@ typedef enum ReadyState
 typedef void (*StepFn) (void *arg);
 
 static ReadyState ready_state = READY_UNKNOWN;
+static volatile sig_atomic_t shutdown_requested = false;
 static bool reloaded = false;	/* a reload reschedules everything to now */
 
 /* Define the settings; register the launcher when preloaded. */
@@ -132,6 +137,22 @@ qpm_worker_init(void)
 	RegisterBackgroundWorker(&worker);
 }
 
+/*
+ * SIGTERM: remember it and cancel the step in progress (if any) at its next
+ * interrupt check; run_step catches that and the worker exits with code 0.
+ */
+static void
+launcher_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	shutdown_requested = true;
+	InterruptPending = true;
+	QueryCancelPending = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
 /* Is any background task enabled? */
 static bool
 launcher_enabled(void)
@@ -147,7 +168,7 @@ launcher_wait(long timeout_ms)
 					 (timeout_ms >= 0 ? WL_TIMEOUT : 0),
 					 timeout_ms, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
-	if (ProcDiePending)
+	if (shutdown_requested)
 		proc_exit(0);
 	CHECK_FOR_INTERRUPTS();
 	if (ConfigReloadPending)
@@ -168,6 +189,8 @@ run_step(const char *what, StepFn fn, void *arg)
 	MemoryContext ctx = CurrentMemoryContext;
 	volatile bool ok = true;
 
+	if (shutdown_requested)
+		proc_exit(0);
 	PG_TRY();
 	{
 		SetCurrentStatementStartTimestamp();
@@ -187,6 +210,8 @@ run_step(const char *what, StepFn fn, void *arg)
 		ed = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		if (shutdown_requested)
+			proc_exit(0);		/* the cancel came from SIGTERM */
 		ereport(LOG,
 				(errmsg("query_perf_ml launcher: %s failed: %s", what, ed->message),
 				 ed->detail ? errdetail_internal("%s", ed->detail) : 0));
@@ -406,7 +431,7 @@ qpm_launcher_main(Datum arg)
 	MemoryContext cycle_ctx;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, launcher_sigterm);
 	BackgroundWorkerUnblockSignals();
 
 	/* Connect only once there is something to do. */

@@ -15,7 +15,7 @@ QPM_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements,query_perf_ml'
 query_perf_ml.auto_retrain = on
 query_perf_ml.auto_retrain_interval = 2s"
 qpm_cluster_start
-trap "cp \$QPM_DATA/server.log /tmp/qpm_ar.log; qpm_cluster_stop" EXIT
+trap qpm_cluster_stop EXIT
 
 fail=0; n=0
 check() { n=$((n + 1)); if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1: expected '$2', got '$3'"; fail=$((fail + 1)); fi; }
