@@ -422,3 +422,80 @@ $$;
 --
 -- Background worker and asynchronous training.
 --
+--
+-- train_model_async() inserts a job here (as the extension owner) and
+-- starts a dynamic background worker for it; the worker waits for the
+-- submitting transaction to end, claims the job, trains as the submitting
+-- role and records the outcome.  Written only by the extension's C code.
+-- Not registered with pg_extension_config_dump: a job row describes a
+-- process of this server (its pid, its live state); the models it produced
+-- are in model_store, which is dumped, with their options and creator.
+--
+CREATE TABLE query_perf_ml.training_job_store (
+    job_id        bigserial PRIMARY KEY,
+    name          text NOT NULL,
+    algorithm     text NOT NULL,
+    source        regclass,
+    options       jsonb NOT NULL,
+    settings      jsonb NOT NULL DEFAULT '{}',  -- the submitter's training settings
+    auto_retrain  boolean NOT NULL DEFAULT false,
+    state         text NOT NULL DEFAULT 'queued'
+                  CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    progress      text,
+    submitted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    started_at    timestamptz,
+    finished_at   timestamptz,
+    error         text,
+    sqlstate      text,
+    model_id      bigint,
+    submitted_by  name NOT NULL,
+    run_as        oid NOT NULL,     -- role the training runs as
+    pid           integer           -- the job's worker process
+);
+CREATE INDEX training_job_store_active
+    ON query_perf_ml.training_job_store (name) WHERE state IN ('queued', 'running');
+REVOKE ALL ON query_perf_ml.training_job_store FROM PUBLIC;
+
+-- Live state of a job: a queued or running job whose worker process is
+-- gone without recording an outcome is reported 'failed' (lost = true),
+-- and a running job's progress is read from its worker (shown to roles
+-- that may see the job's role, like pg_stat_activity's query text).
+CREATE FUNCTION query_perf_ml.training_job_live(
+    job_id bigint, state text, pid integer, row_xmax xid, run_as oid,
+    OUT state text, OUT progress text, OUT lost boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qpm_training_job_live'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW query_perf_ml.training_jobs AS
+SELECT j.job_id, j.name, j.algorithm, j.source, l.state,
+       coalesce(l.progress, j.progress) AS progress,
+       j.submitted_at, j.started_at, j.finished_at,
+       CASE WHEN l.lost
+            THEN pg_catalog.format('training worker (pid %s) exited without recording a result', j.pid)
+            ELSE j.error END AS error,
+       CASE WHEN l.lost THEN 'XX000' ELSE j.sqlstate END AS sqlstate,
+       j.model_id, j.submitted_by, j.auto_retrain, j.options, j.pid
+  FROM query_perf_ml.training_job_store j
+  CROSS JOIN LATERAL query_perf_ml.training_job_live(j.job_id, j.state, j.pid, j.xmax, j.run_as) l
+ WHERE pg_catalog.pg_has_role(j.run_as, 'USAGE')
+    OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE');
+GRANT SELECT ON query_perf_ml.training_jobs TO PUBLIC;
+
+-- Training in a background worker, as the calling role; returns the job id.
+CREATE FUNCTION query_perf_ml.train_model_async(
+    name      text,
+    algorithm text DEFAULT 'gradient_boosting',
+    source    regclass DEFAULT NULL,
+    options   jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'qpm_train_model_async'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+
+CREATE FUNCTION query_perf_ml.cancel_training(job_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'qpm_cancel_training'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+REVOKE EXECUTE ON FUNCTION query_perf_ml.train_model_async(text, text, regclass, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION query_perf_ml.cancel_training(bigint) FROM PUBLIC;

@@ -161,6 +161,10 @@ int			qpm_xgb_fit(const QpmTreeFitInput *in, void *arg, QpmForest **out,
 						char *err, size_t errlen);
 /* The effective settings as jsonb (stored with the model). */
 Jsonb	   *qpm_train_settings_to_jsonb(const QpmTrainSettings *s);
+/* Progress of a tree fit after each round or chunk (set by training job workers). */
+typedef void (*qpm_training_progress_hook_type) (const char *algorithm, int done,
+												 int total, double elapsed_ms);
+extern qpm_training_progress_hook_type qpm_training_progress_hook;
 
 /* ---- shared helpers (sql_common.c) ---- */
 

@@ -10,6 +10,7 @@
 #include "utils/guc.h"
 
 #include "qpm_pg.h"
+#include "qpm_worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -60,6 +61,7 @@ _PG_init(void)
 							 false,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	qpm_worker_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("query_perf_ml");
 #else

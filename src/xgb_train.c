@@ -190,18 +190,26 @@ mean_of(const double *y, size_t n)
 	return n > 0 ? s / (double) n : 0;
 }
 
-/* NOTICE with progress every few seconds (query_perf_ml.training_progress). */
+/* Called after every round or chunk (training job workers); NULL in backends. */
+qpm_training_progress_hook_type qpm_training_progress_hook = NULL;
+
+/*
+ * Progress after each round: to the hook if set, and as a NOTICE every few
+ * seconds (query_perf_ml.training_progress).
+ */
 static void
 maybe_report(instr_time start, double *last_ms, const char *alg, int done, int total)
 {
 	instr_time	now;
 	double		ms;
 
-	if (!qpm_training_progress)
-		return;
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, start);
 	ms = INSTR_TIME_GET_MILLISEC(now);
+	if (qpm_training_progress_hook)
+		qpm_training_progress_hook(alg, done, total, ms);
+	if (!qpm_training_progress)
+		return;
 	if (ms - *last_ms < PROGRESS_INTERVAL_MS)
 		return;
 	*last_ms = ms;

@@ -1,0 +1,52 @@
+/*
+ * qpm_worker.h — background processes of query_perf_ml: the launcher
+ * (worker_launcher.c, a static worker started by shared_preload_libraries)
+ * and asynchronous training jobs (training_jobs.c, one dynamic worker per
+ * job, which needs no preload).
+ */
+#ifndef QPM_WORKER_H
+#define QPM_WORKER_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#define QPM_TRAINING_WORKER_TYPE "query_perf_ml training"
+#define QPM_LAUNCHER_WORKER_TYPE "query_perf_ml launcher"
+
+/* ---- worker_launcher.c: settings and the launcher ---- */
+extern int	qpm_snapshot_interval_s;
+extern char *qpm_worker_database;
+extern bool qpm_auto_retrain;
+extern int	qpm_auto_retrain_interval_s;
+
+/* Define the worker settings; register the launcher when preloaded. */
+void		qpm_worker_init(void);
+PGDLLEXPORT void qpm_launcher_main(Datum arg);
+
+/* ---- training_jobs.c: asynchronous training ---- */
+
+/* What a job trains; run_as is the role whose privileges apply. */
+typedef struct QpmJobRequest
+{
+	const char *name;
+	const char *algorithm;
+	Oid			source;			/* InvalidOid = pg_stat_statements */
+	Jsonb	   *options;
+	bool		auto_retrain;	/* keep the new version only if it is better */
+	Oid			run_as;
+	Oid			session_user;	/* the worker connects as this role */
+} QpmJobRequest;
+
+/*
+ * Insert a queued job (as the extension owner) and start its worker, which
+ * waits for the current transaction to end.  ERROR if no worker slot is free.
+ */
+int64		qpm_submit_training_job(const QpmJobRequest *req);
+/* Mark queued or running jobs whose worker is gone as failed; returns how many. */
+int64		qpm_reconcile_training_jobs(void);
+/* Is pid a live query_perf_ml training worker? */
+bool		qpm_training_worker_alive(int pid);
+PGDLLEXPORT void qpm_training_worker_main(Datum arg);
+
+#endif

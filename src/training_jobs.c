@@ -1,0 +1,923 @@
+/*
+ * training_jobs.c — asynchronous training: train_model_async(),
+ * cancel_training(), the training job worker, and the live job state the
+ * training_jobs view shows.
+ *
+ * A job is a row of query_perf_ml.training_job_store plus one dynamic
+ * background worker, registered from the submitting backend (no
+ * shared_preload_libraries needed: the worker's entry point is looked up in
+ * the library by name).  The design keeps every job in one of two cases —
+ * its worker is alive, or its outcome is recorded — and makes the
+ * remaining case (the worker died without recording) detectable:
+ *
+ *  - Submission inserts the row (as the extension owner) and registers the
+ *    worker in the caller's transaction, waits until the postmaster has
+ *    forked it and stores its pid.  No free slot is an ERROR that rolls the
+ *    row back: a job is never queued without a worker.
+ *  - The worker first waits on the submitting transaction's xid lock, so
+ *    it can only see the row once the submitter committed; if the
+ *    submitter rolled back (or cancelled the job first) the claim finds no
+ *    'queued' row and the worker exits having done nothing.
+ *  - Training runs as the submitting role (the worker connects as the
+ *    submitter's session user and switches to its current user with
+ *    SECURITY_LOCAL_USERID_CHANGE, so SET ROLE cannot leave it) through
+ *    SQL-level train_model(), so EXECUTE on train_model and the source's
+ *    privileges are checked exactly as for a synchronous call.  The job row
+ *    is set to 'done' in the same transaction that stores the model: a
+ *    model exists if and only if its job is done.
+ *  - Any ERROR is caught, the transaction aborted, and the outcome recorded
+ *    in a new transaction: 'cancelled' for a query cancel (cancel_training
+ *    sends SIGINT), otherwise 'failed' with the message and SQLSTATE.
+ *    SIGTERM (shutdown, pg_terminate_backend) is turned into a cancel too,
+ *    so a terminated job is recorded 'failed' instead of left 'running'.
+ *  - A worker that dies anyway (crash, FATAL at connection) leaves a
+ *    queued/running row whose pid is no longer a training worker: the view
+ *    reports it 'failed' at once (training_job_live) and the launcher, when
+ *    preloaded, or cancel_training writes that down.
+ *
+ * Progress: xgb_train.c calls qpm_training_progress_hook after each
+ * boosting round or forest chunk; the worker puts it into its
+ * pg_stat_activity query text, which training_job_live reads back (the job
+ * row itself cannot change before the training transaction commits).
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <signal.h>
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/procarray.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/backend_status.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "qpm_pg.h"
+#include "qpm_worker.h"
+
+PG_FUNCTION_INFO_V1(qpm_train_model_async);
+PG_FUNCTION_INFO_V1(qpm_cancel_training);
+PG_FUNCTION_INFO_V1(qpm_training_job_live);
+
+#define JOB_ACTIVITY_PREFIX "query_perf_ml training job "
+
+/* What the submitting backend passes to the worker in bgw_extra. */
+typedef struct JobWorkerArgs
+{
+	int64		job_id;
+	Oid			database;
+	Oid			session_user;
+	TransactionId submit_xid;
+} JobWorkerArgs;
+
+/* A claimed job, in the worker's long-lived memory. */
+typedef struct ClaimedJob
+{
+	int64		job_id;
+	char	   *name;
+	char	   *algorithm;
+	Oid			source;
+	char	   *options;		/* jsonb as text */
+	bool		auto_retrain;
+	Oid			run_as;
+	int			n_settings;
+	char	  **setting_names;
+	char	  **setting_values;
+} ClaimedJob;
+
+/* Running SQL as the extension owner with search_path pinned. */
+typedef struct OwnerSession
+{
+	MemoryContext caller_ctx;
+	Oid			saved_userid;
+	int			saved_sec;
+	int			guc_nest;
+} OwnerSession;
+
+/* Settings of the submitting session that shape a training: copied into the job. */
+static const char *const captured_settings[] = {
+	"maintenance_work_mem",
+	"query_perf_ml.training_threads",
+	"query_perf_ml.source_batch_rows",
+};
+
+static volatile sig_atomic_t got_sigterm = false;
+static int64 current_job_id;
+static int	progress_fit;
+static int	progress_last_done;
+static instr_time job_start;
+
+static void owner_begin(OwnerSession *os);
+static void owner_end(OwnerSession *os);
+
+/* Owner of training_job_store (= the extension owner), or ERROR. */
+static Oid
+job_store_owner(void)
+{
+	Oid			nsp = get_namespace_oid(QPM_SCHEMA, true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("training_job_store", nsp) : InvalidOid;
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table %s.training_job_store does not exist", QPM_SCHEMA),
+				 errhint("Update the extension with ALTER EXTENSION query_perf_ml UPDATE.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Switch to the extension owner, pin search_path, connect SPI. */
+static void
+owner_begin(OwnerSession *os)
+{
+	Oid			owner = job_store_owner();
+
+	os->caller_ctx = CurrentMemoryContext;
+	GetUserIdAndSecContext(&os->saved_userid, &os->saved_sec);
+	SetUserIdAndSecContext(owner, os->saved_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	os->guc_nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Undo owner_begin. */
+static void
+owner_end(OwnerSession *os)
+{
+	SPI_finish();
+	AtEOXact_GUC(true, os->guc_nest);
+	SetUserIdAndSecContext(os->saved_userid, os->saved_sec);
+}
+
+/* Run one statement through SPI; ERROR unless it returns the expected code. */
+static void
+run_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+		int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "query_perf_ml job query failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+}
+
+/* Column c (1-based) of result row 0. */
+static Datum
+col(int c, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c, isnull);
+}
+
+/* Is pid a live query_perf_ml training worker? */
+bool
+qpm_training_worker_alive(int pid)
+{
+	const char *type;
+
+	if (pid <= 0)
+		return false;
+	type = GetBackgroundWorkerTypeByPid((pid_t) pid);
+	return type != NULL && strcmp(type, QPM_TRAINING_WORKER_TYPE) == 0;
+}
+
+/* The submitting session's training settings as a JSON object text. */
+static char *
+capture_settings(void)
+{
+	StringInfoData b;
+	int			i;
+
+	initStringInfo(&b);
+	appendStringInfoChar(&b, '{');
+	for (i = 0; i < (int) lengthof(captured_settings); i++)
+	{
+		const char *v = GetConfigOption(captured_settings[i], true, false);
+
+		if (v == NULL)
+			continue;
+		if (b.len > 1)
+			appendStringInfoString(&b, ", ");
+		escape_json(&b, captured_settings[i]);
+		appendStringInfoString(&b, ": ");
+		escape_json(&b, v);
+	}
+	appendStringInfoChar(&b, '}');
+	return b.data;
+}
+
+/* Insert a queued job and start its worker; see the banner. */
+int64
+qpm_submit_training_job(const QpmJobRequest *req)
+{
+	OwnerSession os;
+	Oid			types[8] = {TEXTOID, TEXTOID, OIDOID, JSONBOID, JSONBOID, BOOLOID,
+	NAMEOID, OIDOID};
+	Datum		values[8];
+	char		nulls[8];
+	Oid			utypes[2] = {INT8OID, INT4OID};
+	Datum		uvalues[2];
+	NameData	submitted_by;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	JobWorkerArgs args;
+	BgwHandleStatus status;
+	pid_t		pid = 0;
+	int64		job_id;
+	bool		isnull;
+
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot start a training job during recovery"),
+				 errhint("Submit it on the primary server.")));
+	namestrcpy(&submitted_by, GetUserNameFromId(req->run_as, false));
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(req->name);
+	values[1] = CStringGetTextDatum(req->algorithm);
+	values[2] = ObjectIdGetDatum(req->source);
+	if (!OidIsValid(req->source))
+		nulls[2] = 'n';
+	values[3] = JsonbPGetDatum(req->options);
+	values[4] = JsonbPGetDatum(qpm_jsonb_from_cstring(capture_settings()));
+	values[5] = BoolGetDatum(req->auto_retrain);
+	values[6] = NameGetDatum(&submitted_by);
+	values[7] = ObjectIdGetDatum(req->run_as);
+	owner_begin(&os);
+	run_sql("INSERT INTO query_perf_ml.training_job_store "
+			"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
+			"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
+			8, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	job_id = DatumGetInt64(col(1, &isnull));
+	owner_end(&os);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "query_perf_ml");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "qpm_training_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "query_perf_ml training job " INT64_FORMAT, job_id);
+	snprintf(worker.bgw_type, BGW_MAXLEN, QPM_TRAINING_WORKER_TYPE);
+	memset(&args, 0, sizeof(args));
+	args.job_id = job_id;
+	args.database = MyDatabaseId;
+	args.session_user = req->session_user;
+	args.submit_xid = GetTopTransactionId();
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("no background worker slot is free for a training job"),
+				 errdetail("All %d slots of max_worker_processes are in use.",
+						   max_worker_processes),
+				 errhint("Retry when a job has finished, raise max_worker_processes, or train synchronously with train_model().")));
+	status = WaitForBackgroundWorkerStartup(handle, &pid);
+	if (status != BGWH_STARTED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start the background worker of training job " INT64_FORMAT, job_id),
+				 errhint("The server log may say why.")));
+
+	uvalues[0] = Int64GetDatum(job_id);
+	uvalues[1] = Int32GetDatum((int32) pid);
+	owner_begin(&os);
+	run_sql("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
+			2, utypes, uvalues, NULL, SPI_OK_UPDATE);
+	owner_end(&os);
+	return job_id;
+}
+
+/* train_model_async(name, algorithm, source, options) */
+Datum
+qpm_train_model_async(PG_FUNCTION_ARGS)
+{
+	QpmJobRequest req;
+	QpmTrainSettings settings;
+	QpmAlgorithm alg;
+	char	   *alg_name;
+	bool		is_auto;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("algorithm must not be NULL"),
+				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	memset(&req, 0, sizeof(req));
+	req.name = qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
+	alg_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	is_auto = strcmp(alg_name, "auto") == 0;
+	alg = is_auto ? QPM_ALG_GRADIENT_BOOSTING : qpm_algorithm_from_name(alg_name);
+	if (alg == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\"", alg_name),
+				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	req.algorithm = alg_name;
+	req.source = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
+	req.options = PG_ARGISNULL(3) ? qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3);
+	/* Option errors belong to the caller, not to a failed job. */
+	qpm_parse_train_options(req.options, alg, is_auto, &settings);
+	req.run_as = GetUserId();
+	req.session_user = GetSessionUserId();
+	PG_RETURN_INT64(qpm_submit_training_job(&req));
+}
+
+/* Mark a queued/running job of a dead worker failed; true if it was. */
+static bool
+mark_lost(int64 job_id, int pid)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int32GetDatum(pid);
+	run_sql("UPDATE query_perf_ml.training_job_store "
+			"SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), sqlstate = 'XX000', "
+			"    error = pg_catalog.format('training worker (pid %s) exited without recording a result', pid) "
+			"WHERE job_id = $1 AND pid = $2 AND state IN ('queued', 'running')",
+			2, types, values, NULL, SPI_OK_UPDATE);
+	return SPI_processed > 0;
+}
+
+/* Record the jobs whose worker is gone as failed (launcher, cancel_training). */
+int64
+qpm_reconcile_training_jobs(void)
+{
+	OwnerSession os;
+	int64		n = 0;
+	uint64		i,
+				rows;
+	int64	   *ids;
+	int		   *pids;
+
+	owner_begin(&os);
+	run_sql("SELECT job_id, pid FROM query_perf_ml.training_job_store "
+			"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
+			0, NULL, NULL, NULL, SPI_OK_SELECT);
+	rows = SPI_processed;
+	ids = palloc(sizeof(int64) * (rows + 1));
+	pids = palloc(sizeof(int) * (rows + 1));
+	for (i = 0; i < rows; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		pids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	for (i = 0; i < rows; i++)
+		if (!qpm_training_worker_alive(pids[i]) && mark_lost(ids[i], pids[i]))
+			n++;
+	owner_end(&os);
+	return n;
+}
+
+/* cancel_training(job_id) */
+Datum
+qpm_cancel_training(PG_FUNCTION_ARGS)
+{
+	int64		job_id = PG_GETARG_INT64(0);
+	OwnerSession os;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	char	   *state;
+	int			pid = 0;
+	Oid			run_as;
+	bool		isnull;
+	bool		result = false;
+
+	values[0] = Int64GetDatum(job_id);
+	owner_begin(&os);
+	run_sql("SELECT state, pid, run_as FROM query_perf_ml.training_job_store WHERE job_id = $1",
+			1, types, values, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("training job " INT64_FORMAT " does not exist", job_id),
+				 errhint("SELECT job_id, name, state FROM query_perf_ml.training_jobs lists the jobs.")));
+	state = TextDatumGetCString(col(1, &isnull));
+	pid = DatumGetInt32(col(2, &isnull));
+	if (isnull)
+		pid = 0;
+	run_as = DatumGetObjectId(col(3, &isnull));
+	/* Checked as the caller, not as the owner we are running as. */
+	if (!has_privs_of_role(os.saved_userid, run_as))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to cancel training job " INT64_FORMAT, job_id),
+				 errdetail("Only roles with the privileges of the role the job runs as can cancel it.")));
+
+	if (strcmp(state, "queued") == 0)
+	{
+		run_sql("UPDATE query_perf_ml.training_job_store "
+				"SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
+				"    error = 'cancelled before it started', sqlstate = '57014' "
+				"WHERE job_id = $1 AND state = 'queued'",
+				1, types, values, NULL, SPI_OK_UPDATE);
+		if (SPI_processed > 0)
+			result = true;
+		else
+		{
+			/* The worker claimed it meanwhile: cancel it running. */
+			run_sql("SELECT state FROM query_perf_ml.training_job_store WHERE job_id = $1",
+					1, types, values, NULL, SPI_OK_SELECT);
+			state = TextDatumGetCString(col(1, &isnull));
+		}
+	}
+	if (!result && strcmp(state, "running") == 0)
+	{
+		if (qpm_training_worker_alive(pid))
+			result = kill((pid_t) pid, SIGINT) == 0;
+		else
+			(void) mark_lost(job_id, pid);
+	}
+	owner_end(&os);
+	PG_RETURN_BOOL(result);
+}
+
+/* The progress part of a job worker's activity text, or NULL. */
+static char *
+live_progress(int pid, int64 job_id)
+{
+	char		prefix[64];
+	int			n = pgstat_fetch_stat_numbackends();
+	int			i;
+
+	snprintf(prefix, sizeof(prefix), JOB_ACTIVITY_PREFIX INT64_FORMAT ": ", job_id);
+	for (i = 1; i <= n; i++)
+	{
+		LocalPgBackendStatus *l = pgstat_fetch_stat_local_beentry(i);
+		const char *act;
+
+		if (l == NULL || l->backendStatus.st_procpid != pid)
+			continue;
+		act = l->backendStatus.st_activity_raw;
+		if (act != NULL && strncmp(act, prefix, strlen(prefix)) == 0)
+			return pstrdup(act + strlen(prefix));
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * training_job_live(job_id, state, pid, xmax, run_as) -> (state, progress, lost)
+ * Progress is shown, like pg_stat_activity's query text, only to roles with
+ * the privileges of the job's role or of pg_read_all_stats.
+ */
+Datum
+qpm_training_job_live(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, true, false};
+	char	   *state;
+	int64		job_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	int			pid = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
+	TransactionId xmax = PG_ARGISNULL(3) ? InvalidTransactionId : DatumGetTransactionId(PG_GETARG_DATUM(3));
+	bool		lost = false;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	state = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0)
+	{
+		if (qpm_training_worker_alive(pid))
+		{
+			Oid			run_as = PG_ARGISNULL(4) ? InvalidOid : PG_GETARG_OID(4);
+			char	   *p = NULL;
+
+			if (has_privs_of_role(GetUserId(), run_as) ||
+				has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+				p = live_progress(pid, job_id);
+
+			if (p != NULL)
+			{
+				values[1] = CStringGetTextDatum(p);
+				nulls[1] = false;
+			}
+		}
+		else if (TransactionIdIsNormal(xmax) &&
+				 !TransactionIdPrecedes(xmax, TransactionXmin) &&
+				 (TransactionIdIsInProgress(xmax) || TransactionIdDidCommit(xmax)))
+		{
+			/*
+			 * The row version we see was replaced after our snapshot: the
+			 * worker recorded its outcome and exited.  Report what we see.
+			 */
+		}
+		else if (pid > 0)
+		{
+			state = "failed";
+			lost = true;
+		}
+	}
+	values[0] = CStringGetTextDatum(state);
+	values[2] = BoolGetDatum(lost);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---------------------------------------------------------------------
+ * The worker.
+ * ---------------------------------------------------------------------
+ */
+
+/* SIGTERM: unwind the training like a cancel, remembering why. */
+static void
+job_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	got_sigterm = true;
+	InterruptPending = true;
+	QueryCancelPending = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+/* Set the worker's pg_stat_activity text to "query_perf_ml training job N: what". */
+static void
+report_activity(const char *fmt,...)
+{
+	char		buf[256];
+	int			len;
+	va_list		ap;
+
+	len = snprintf(buf, sizeof(buf), JOB_ACTIVITY_PREFIX INT64_FORMAT ": ", current_job_id);
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sizeof(buf) - len, fmt, ap);
+	va_end(ap);
+	pgstat_report_activity(STATE_RUNNING, buf);
+}
+
+/* Seconds since the job started training. */
+static double
+job_elapsed_s(void)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, job_start);
+	return INSTR_TIME_GET_DOUBLE(now);
+}
+
+/* qpm_training_progress_hook: a new fit starts when the count goes down. */
+static void
+job_progress(const char *algorithm, int done, int total, double elapsed_ms)
+{
+	if (done < progress_last_done)
+		progress_fit++;
+	progress_last_done = done;
+	report_activity("%s fit %d: %d of %d trees, %.1f s", algorithm, progress_fit, done,
+					total, job_elapsed_s());
+}
+
+/*
+ * Wait for the submitting transaction, then claim the job (queued ->
+ * running).  NULL when there is nothing to do: the submitter rolled back,
+ * or the job was cancelled before it started.
+ */
+static ClaimedJob *
+claim_job(const JobWorkerArgs *args, MemoryContext keep)
+{
+	OwnerSession os;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+	ClaimedJob *job = NULL;
+	bool		isnull;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	report_activity("waiting for the submitting transaction");
+	if (TransactionIdIsValid(args->submit_xid))
+		XactLockTableWait(args->submit_xid, NULL, NULL, XLTW_None);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	values[0] = Int64GetDatum(args->job_id);
+	values[1] = Int32GetDatum(MyProcPid);
+	owner_begin(&os);
+	run_sql("UPDATE query_perf_ml.training_job_store "
+			"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
+			"WHERE job_id = $1 AND state = 'queued' "
+			"RETURNING name, algorithm, source::oid, options::text, auto_retrain, run_as, settings::text",
+			2, types, values, NULL, SPI_OK_UPDATE_RETURNING);
+	if (SPI_processed == 1)
+	{
+		MemoryContext old = MemoryContextSwitchTo(keep);
+		Datum		d;
+		char	   *settings;
+
+		job = palloc0(sizeof(ClaimedJob));
+		job->job_id = args->job_id;
+		job->name = TextDatumGetCString(col(1, &isnull));
+		job->algorithm = TextDatumGetCString(col(2, &isnull));
+		d = col(3, &isnull);
+		job->source = isnull ? InvalidOid : DatumGetObjectId(d);
+		job->options = TextDatumGetCString(col(4, &isnull));
+		job->auto_retrain = DatumGetBool(col(5, &isnull));
+		job->run_as = DatumGetObjectId(col(6, &isnull));
+		settings = TextDatumGetCString(col(7, &isnull));
+		MemoryContextSwitchTo(old);
+
+		values[0] = CStringGetTextDatum(settings);
+		types[0] = TEXTOID;
+		run_sql("SELECT key, value FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
+				1, types, values, NULL, SPI_OK_SELECT);
+		old = MemoryContextSwitchTo(keep);
+		job->n_settings = (int) SPI_processed;
+		job->setting_names = palloc0(sizeof(char *) * (job->n_settings + 1));
+		job->setting_values = palloc0(sizeof(char *) * (job->n_settings + 1));
+		for (int i = 0; i < job->n_settings; i++)
+		{
+			job->setting_names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+			job->setting_values[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		}
+		MemoryContextSwitchTo(old);
+	}
+	owner_end(&os);
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return job;
+}
+
+/*
+ * Train (as the submitting role), then record 'done' in the same
+ * transaction.  An auto-retrain job first measures the active version on
+ * the source (validate_model: median q-error over every usable row), then
+ * trains with the same options and keeps the new version only if its
+ * held-out median q-error is lower; otherwise (also when it has no
+ * held-out rows) the new version is dropped and the old one stays active.
+ */
+static void
+train_and_record(const ClaimedJob *job)
+{
+	OwnerSession os;
+	Oid			saved_userid;
+	int			saved_sec;
+	int			nest;
+	Oid			types[4] = {TEXTOID, TEXTOID, OIDOID, JSONBOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			utypes[3] = {INT8OID, INT8OID, TEXTOID};
+	Datum		uvalues[3];
+	char		unulls[3] = {' ', ' ', ' '};
+	int64		model_id;
+	int32		version;
+	int32		old_version = 0;
+	double		new_q = NAN,
+				old_q = NAN;
+	bool		keep = true;
+	bool		isnull;
+	Datum		d;
+	char	   *summary;
+	int			i;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	for (i = 0; i < job->n_settings; i++)
+		(void) set_config_option(job->setting_names[i], job->setting_values[i],
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
+	report_activity("training %s", job->algorithm);
+
+	GetUserIdAndSecContext(&saved_userid, &saved_sec);
+	SetUserIdAndSecContext(job->run_as, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	values[0] = CStringGetTextDatum(job->name);
+	values[1] = CStringGetTextDatum(job->algorithm);
+	values[2] = ObjectIdGetDatum(job->source);
+	if (!OidIsValid(job->source))
+		nulls[2] = 'n';
+	values[3] = JsonbPGetDatum(qpm_jsonb_from_cstring(job->options));
+	if (job->auto_retrain)
+	{
+		/* The active version on the same source, before it changes. */
+		run_sql("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
+				3, types, values, nulls, SPI_OK_SELECT);
+		old_version = DatumGetInt32(col(1, &isnull));
+		d = col(2, &isnull);
+		if (!isnull)
+			old_q = DatumGetFloat8(d);
+	}
+	run_sql("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
+			"$1, $2, $3::pg_catalog.regclass, $4)",
+			4, types, values, nulls, SPI_OK_SELECT);
+	model_id = DatumGetInt64(col(1, &isnull));
+	version = DatumGetInt32(col(2, &isnull));
+	d = col(3, &isnull);
+	if (!isnull)
+		new_q = DatumGetFloat8(d);
+	if (job->auto_retrain)
+		keep = !isnan(new_q) && (isnan(old_q) || new_q < old_q);
+	SPI_finish();
+	AtEOXact_GUC(true, nest);
+	SetUserIdAndSecContext(saved_userid, saved_sec);
+
+	if (!job->auto_retrain)
+		summary = psprintf("version %d trained in %.1f s", version, job_elapsed_s());
+	else if (keep)
+		summary = psprintf("version %d activated: held-out median q-error %.3f, version %d now %.3f",
+						   version, new_q, old_version, old_q);
+	else if (isnan(new_q))
+		summary = psprintf("version %d dropped: it has no held-out median q-error to compare; version %d stays active",
+						   version, old_version);
+	else
+		summary = psprintf("version %d dropped: held-out median q-error %.3f is not below %.3f of version %d",
+						   version, new_q, old_q, old_version);
+
+	owner_begin(&os);
+	if (job->auto_retrain)
+	{
+		Oid			atypes[3] = {TEXTOID, INT4OID, INT4OID};
+		Datum		avalues[3];
+
+		/*
+		 * train_model activated the new version unless the options say
+		 * otherwise; settle it here, in the same transaction, so nobody
+		 * sees the intermediate state.
+		 */
+		avalues[0] = CStringGetTextDatum(job->name);
+		avalues[1] = Int32GetDatum(version);
+		avalues[2] = Int32GetDatum(old_version);
+		if (keep)
+			run_sql("SELECT query_perf_ml.activate_model($1, $2)",
+					2, atypes, avalues, NULL, SPI_OK_SELECT);
+		else
+			run_sql("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
+					3, atypes, avalues, NULL, SPI_OK_SELECT);
+	}
+	uvalues[0] = Int64GetDatum(job->job_id);
+	uvalues[1] = Int64GetDatum(model_id);
+	if (!keep)
+		unulls[1] = 'n';
+	uvalues[2] = CStringGetTextDatum(summary);
+	run_sql("UPDATE query_perf_ml.training_job_store "
+			"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
+			"WHERE job_id = $1",
+			3, utypes, uvalues, unulls, SPI_OK_UPDATE);
+	owner_end(&os);
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	ereport(LOG,
+			(errmsg("query_perf_ml training job " INT64_FORMAT " done: %s", job->job_id, summary)));
+}
+
+/* Record a caught error as the job's outcome, in a new transaction. */
+static void
+record_failure(const ClaimedJob *job, ErrorData *ed)
+{
+	bool		cancelled = ed->sqlerrcode == ERRCODE_QUERY_CANCELED;
+	const char *state = cancelled && !got_sigterm ? "cancelled" : "failed";
+	StringInfoData msg;
+	volatile int code = ed->sqlerrcode;
+	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+
+	initStringInfo(&msg);
+	if (cancelled && got_sigterm)
+	{
+		appendStringInfoString(&msg, "training worker terminated by administrator command or server shutdown");
+		code = ERRCODE_ADMIN_SHUTDOWN;
+	}
+	else
+	{
+		appendStringInfoString(&msg, ed->message ? ed->message : "unknown error");
+		if (ed->detail)
+			appendStringInfo(&msg, "\nDETAIL: %s", ed->detail);
+		if (ed->hint)
+			appendStringInfo(&msg, "\nHINT: %s", ed->hint);
+	}
+	ereport(LOG,
+			(errmsg("query_perf_ml training job " INT64_FORMAT " %s: %s", job->job_id, state,
+					ed->message ? ed->message : "unknown error")));
+
+	PG_TRY();
+	{
+		OwnerSession os;
+
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		values[0] = Int64GetDatum(job->job_id);
+		values[1] = CStringGetTextDatum(state);
+		values[2] = CStringGetTextDatum(msg.data);
+		values[3] = CStringGetTextDatum(unpack_sql_state(code));
+		owner_begin(&os);
+		run_sql("UPDATE query_perf_ml.training_job_store "
+				"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
+				"WHERE job_id = $1 AND state = 'running'",
+				4, types, values, NULL, SPI_OK_UPDATE);
+		owner_end(&os);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* Nothing more to try: the row stays 'running' and is reported lost. */
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+}
+
+/* Entry point of a training job worker (bgw_extra: JobWorkerArgs). */
+void
+qpm_training_worker_main(Datum arg)
+{
+	JobWorkerArgs args;
+	MemoryContext job_ctx;
+	ClaimedJob *volatile job = NULL;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	current_job_id = args.job_id;
+	pqsignal(SIGTERM, job_sigterm);
+	pqsignal(SIGINT, StatementCancelHandler);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(args.database, args.session_user, 0);
+	pgstat_report_appname("query_perf_ml training");
+	job_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml training job",
+									ALLOCSET_DEFAULT_SIZES);
+
+	PG_TRY();
+	{
+		job = claim_job(&args, job_ctx);
+	}
+	PG_CATCH();
+	{
+		/* Interrupted before the job was ours: it stays queued, then reported lost. */
+		if (!got_sigterm)
+			EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		proc_exit(0);
+	}
+	PG_END_TRY();
+	if (job == NULL)
+		proc_exit(0);
+
+	INSTR_TIME_SET_CURRENT(job_start);
+	progress_fit = 1;
+	progress_last_done = 0;
+	qpm_training_progress_hook = job_progress;
+	PG_TRY();
+	{
+		train_and_record(job);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(job_ctx);
+		ed = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		qpm_training_progress_hook = NULL;
+		record_failure(job, ed);
+	}
+	PG_END_TRY();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
+}

@@ -1,0 +1,522 @@
+/*
+ * worker_launcher.c — the query_perf_ml background worker ("launcher") and
+ * the settings of background processing.
+ *
+ * With shared_preload_libraries = '..., query_perf_ml' one static worker is
+ * registered.  It stays unconnected while there is nothing to do
+ * (snapshot_interval = 0 and auto_retrain = off; a reload can enable
+ * either), then connects to query_perf_ml.database as the bootstrap
+ * superuser and runs, each on its own schedule:
+ *
+ *  - every snapshot_interval: snapshot() then purge_history();
+ *  - every auto_retrain_interval, with auto_retrain on: for each active
+ *    model that prediction_accuracy() flags drifted, a training job
+ *    (training_jobs.c) that retrains it with its algorithm, options and
+ *    source, as the role that created it, and keeps the new version only
+ *    if it is better (see train_and_record there).
+ *
+ * Conventions (pg_cron, PoWA): signals set before they are unblocked;
+ * SIGHUP rereads the configuration; SIGTERM ends the worker with exit code
+ * 0, between steps or by cancelling the step in progress at its next
+ * interrupt check (a retraining runs in its own job worker, so steps are
+ * short);
+ * latch waits with WL_EXIT_ON_PM_DEATH.  Each step runs in its own
+ * transaction inside PG_TRY: an ERROR is copied, logged at LOG, the
+ * transaction aborted and the error state flushed, so one bad cycle never
+ * kills the worker; repeated failures double the delay up to an hour.  A
+ * database without the extension (or without pg_stat_statements) is
+ * logged once and checked again every 10 seconds (and at once after a
+ * configuration reload).  Nothing is done during
+ * recovery: the worker is started only once recovery has finished
+ * (BgWorkerStart_RecoveryFinished) and every step checks
+ * RecoveryInProgress() anyway.  bgw_restart_time is 60 s: a worker that
+ * dies (e.g. the configured database does not exist) is retried once a
+ * minute, never in a tight loop.
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "qpm_pg.h"
+#include "qpm_worker.h"
+
+#define NOT_READY_RECHECK_S 10
+#define MAX_BACKOFF_S 3600
+
+int			qpm_snapshot_interval_s = 0;
+char	   *qpm_worker_database = NULL;
+bool		qpm_auto_retrain = false;
+int			qpm_auto_retrain_interval_s = 3600;
+
+/* Why the database cannot be served yet; logged once per change. */
+typedef enum ReadyState
+{
+	READY_UNKNOWN,
+	READY_OK,
+	READY_NO_EXTENSION,
+	READY_OLD_EXTENSION,
+	READY_NO_PGSS
+} ReadyState;
+
+/* One step of a cycle, run in its own transaction. */
+typedef void (*StepFn) (void *arg);
+
+static ReadyState ready_state = READY_UNKNOWN;
+static volatile sig_atomic_t shutdown_requested = false;
+static bool reloaded = false;	/* a reload reschedules everything to now */
+
+/* Define the settings; register the launcher when preloaded. */
+void
+qpm_worker_init(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomIntVariable("query_perf_ml.snapshot_interval",
+							"How often the background worker snapshots pg_stat_statements.",
+							"0 (the default) turns periodic snapshots off; at most 1 day.  "
+							"Needs query_perf_ml in shared_preload_libraries.",
+							&qpm_snapshot_interval_s,
+							0, 0, 86400,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	/*
+	 * Read once, when the launcher connects: PGC_POSTMASTER.  A library
+	 * loaded later by a backend (no preload, no launcher) may not define
+	 * postmaster settings, so there it is an informational SIGHUP one.
+	 */
+	DefineCustomStringVariable("query_perf_ml.database",
+							   "Database the background worker connects to.",
+							   "The extension must be installed there.  Read at server start.",
+							   &qpm_worker_database,
+							   "postgres",
+							   process_shared_preload_libraries_in_progress ?
+							   PGC_POSTMASTER : PGC_SIGHUP, 0,
+							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("query_perf_ml.auto_retrain",
+							 "Let the background worker retrain active models that have drifted.",
+							 "Drift as flagged by prediction_accuracy(); the new version is kept only if it is better.",
+							 &qpm_auto_retrain,
+							 false,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.auto_retrain_interval",
+							"How often the background worker looks for drifted models.",
+							"Range 1 s to 7 days; a model is retrained at most once per interval.",
+							&qpm_auto_retrain_interval_s,
+							3600, 1, 7 * 86400,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 60;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "query_perf_ml");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "qpm_launcher_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, QPM_LAUNCHER_WORKER_TYPE);
+	snprintf(worker.bgw_type, BGW_MAXLEN, QPM_LAUNCHER_WORKER_TYPE);
+	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * SIGTERM: remember it and cancel the step in progress (if any) at its next
+ * interrupt check; run_step catches that and the worker exits with code 0.
+ */
+static void
+launcher_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	shutdown_requested = true;
+	InterruptPending = true;
+	QueryCancelPending = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+/* Is any background task enabled? */
+static bool
+launcher_enabled(void)
+{
+	return qpm_snapshot_interval_s > 0 || qpm_auto_retrain;
+}
+
+/* Sleep until the timeout, a signal or a reload; exit cleanly on SIGTERM. */
+static void
+launcher_wait(long timeout_ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH |
+					 (timeout_ms >= 0 ? WL_TIMEOUT : 0),
+					 timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	if (shutdown_requested)
+		proc_exit(0);
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+		reloaded = true;
+	}
+}
+
+/*
+ * Run fn in a transaction; an ERROR is logged at LOG and swallowed.
+ * Returns whether it succeeded.
+ */
+static bool
+run_step(const char *what, StepFn fn, void *arg)
+{
+	MemoryContext ctx = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	if (shutdown_requested)
+		proc_exit(0);
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, what);
+		fn(arg);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		MemoryContextSwitchTo(ctx);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(ctx);
+		ed = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (shutdown_requested)
+			proc_exit(0);		/* the cancel came from SIGTERM */
+		ereport(LOG,
+				(errmsg("query_perf_ml launcher: %s failed: %s", what, ed->message),
+				 ed->detail ? errdetail_internal("%s", ed->detail) : 0));
+		FreeErrorData(ed);
+		ok = false;
+	}
+	PG_END_TRY();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ok;
+}
+
+/* One SPI statement; ERROR unless it returns the expected code. */
+static void
+exec_sql(const char *sql, int expected)
+{
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute(sql, false, 0);
+	if (rc != expected)
+		elog(ERROR, "query_perf_ml launcher query failed (%s): %s", SPI_result_code_string(rc), sql);
+	SPI_finish();
+}
+
+/* Step: is the database ready (extension 1.1+, pg_stat_statements)? */
+static void
+check_ready(void *arg)
+{
+	ReadyState *st = (ReadyState *) arg;
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT (SELECT count(*) FROM pg_catalog.pg_extension "
+					"        WHERE extname OPERATOR(pg_catalog.=) 'query_perf_ml'), "
+					"pg_catalog.to_regprocedure('query_perf_ml.snapshot()') IS NOT NULL "
+					"AND pg_catalog.to_regclass('query_perf_ml.training_job_store') IS NOT NULL",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check for the extension");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (DatumGetInt64(d) == 0)
+		*st = READY_NO_EXTENSION;
+	else if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		*st = READY_OLD_EXTENSION;
+	else
+		*st = READY_OK;
+	SPI_finish();
+	if (*st == READY_OK && qpm_snapshot_interval_s > 0 && !qpm_pgss_available(NULL))
+		*st = READY_NO_PGSS;
+}
+
+/* Log a change of readiness once. */
+static void
+report_ready(ReadyState st)
+{
+	if (st == ready_state)
+		return;
+	ready_state = st;
+	switch (st)
+	{
+		case READY_NO_EXTENSION:
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: extension \"query_perf_ml\" is not installed in database \"%s\"",
+							qpm_worker_database),
+					 errhint("Run CREATE EXTENSION query_perf_ml there, or set query_perf_ml.database; the worker checks again every %d seconds.",
+							 NOT_READY_RECHECK_S)));
+			break;
+		case READY_OLD_EXTENSION:
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: extension \"query_perf_ml\" in database \"%s\" is older than 1.1",
+							qpm_worker_database),
+					 errhint("Run ALTER EXTENSION query_perf_ml UPDATE there; the worker checks again every %d seconds.",
+							 NOT_READY_RECHECK_S)));
+			break;
+		case READY_NO_PGSS:
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: pg_stat_statements is not available in database \"%s\"",
+							qpm_worker_database),
+					 errhint("Run CREATE EXTENSION pg_stat_statements there and preload it; the worker checks again every %d seconds.",
+							 NOT_READY_RECHECK_S)));
+			break;
+		case READY_OK:
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: serving database \"%s\" (snapshot_interval %d s, auto_retrain %s)",
+							qpm_worker_database, qpm_snapshot_interval_s,
+							qpm_auto_retrain ? "on" : "off")));
+			break;
+		case READY_UNKNOWN:
+			break;
+	}
+}
+
+/* Step: record jobs whose worker died as failed. */
+static void
+reconcile_step(void *arg)
+{
+	int64		n = qpm_reconcile_training_jobs();
+
+	if (n > 0)
+		ereport(LOG,
+				(errmsg("query_perf_ml launcher: " INT64_FORMAT " training job(s) whose worker exited without a result marked failed", n)));
+}
+
+/* Step: snapshot(). */
+static void
+snapshot_step(void *arg)
+{
+	exec_sql("SELECT query_perf_ml.snapshot()", SPI_OK_SELECT);
+}
+
+/* Step: purge_history(). */
+static void
+purge_step(void *arg)
+{
+	exec_sql("SELECT query_perf_ml.purge_history()", SPI_OK_SELECT);
+}
+
+/* Step: submit a retraining job for each drifted active model. */
+static void
+retrain_step(void *arg)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1];
+	uint64		i,
+				n;
+	QpmJobRequest *reqs;
+	char	  **why;
+	MemoryContext outer = CurrentMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	values[0] = Int32GetDatum(qpm_auto_retrain_interval_s);
+	if (SPI_execute_with_args(
+							  "SELECT a.model_name, ms.algorithm, "
+							  "       pg_catalog.to_regclass(ms.source)::pg_catalog.oid, ms.options, "
+							  "       r.oid, pg_catalog.format('median q-error %s (held out at training: %s), coverage %s of %s, %s predictions', "
+							  "         round(a.median_q_error::numeric, 3), round(a.train_median_q_error::numeric, 3), "
+							  "         round(a.interval_coverage::numeric, 3), a.interval_level, a.n) "
+							  "  FROM query_perf_ml.prediction_accuracy() a "
+							  "  JOIN query_perf_ml.model_store ms ON ms.model_id OPERATOR(pg_catalog.=) a.model_id AND ms.is_active "
+							  "  LEFT JOIN pg_catalog.pg_authid r ON r.rolname OPERATOR(pg_catalog.=) ms.created_by "
+							  " WHERE a.drifted "
+							  "   AND NOT EXISTS (SELECT 1 FROM query_perf_ml.training_job_store j "
+							  "                    WHERE j.name OPERATOR(pg_catalog.=) a.model_name AND j.auto_retrain "
+							  "                      AND (j.state OPERATOR(pg_catalog.=) ANY ('{queued,running}') "
+							  "                           OR j.submitted_at OPERATOR(pg_catalog.>) (pg_catalog.now() "
+							  "                              OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))))",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for drifted models");
+	n = SPI_processed;
+	reqs = MemoryContextAllocZero(outer, sizeof(QpmJobRequest) * (n + 1));
+	why = MemoryContextAllocZero(outer, sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(outer);
+		bool		isnull;
+		Datum		d;
+
+		reqs[i].name = SPI_getvalue(tup, td, 1);
+		reqs[i].algorithm = SPI_getvalue(tup, td, 2);
+		d = SPI_getbinval(tup, td, 3, &isnull);
+		reqs[i].source = isnull ? InvalidOid : DatumGetObjectId(d);
+		reqs[i].options = DatumGetJsonbPCopy(SPI_getbinval(tup, td, 4, &isnull));
+		d = SPI_getbinval(tup, td, 5, &isnull);
+		reqs[i].run_as = isnull ? InvalidOid : DatumGetObjectId(d);
+		why[i] = SPI_getvalue(tup, td, 6);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+
+	for (i = 0; i < n; i++)
+	{
+		int64		job_id;
+
+		if (!OidIsValid(reqs[i].source) || !OidIsValid(reqs[i].run_as))
+		{
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: model \"%s\" drifted but cannot be retrained", reqs[i].name),
+					 errdetail("Its source relation or the role that created it no longer exists.")));
+			continue;
+		}
+		reqs[i].auto_retrain = true;
+		reqs[i].session_user = GetSessionUserId();
+		job_id = qpm_submit_training_job(&reqs[i]);
+		ereport(LOG,
+				(errmsg("query_perf_ml launcher: model \"%s\" drifted (%s); retraining it as job " INT64_FORMAT,
+						reqs[i].name, why[i] ? why[i] : "", job_id)));
+	}
+}
+
+/* Delay after a cycle: the interval, doubled per consecutive failure. */
+static long
+next_delay_s(int interval_s, int failures)
+{
+	long		d = interval_s;
+
+	while (failures-- > 0 && d < MAX_BACKOFF_S)
+		d *= 2;
+	return Max(Min(d, Max(MAX_BACKOFF_S, interval_s)), 1);
+}
+
+/* Entry point of the launcher. */
+void
+qpm_launcher_main(Datum arg)
+{
+	TimestampTz next_snapshot = 0;
+	TimestampTz next_retrain = 0;
+	int			snapshot_failures = 0;
+	int			retrain_failures = 0;
+	int			last_interval = -1;
+	bool		last_retrain = false;
+	MemoryContext cycle_ctx;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, launcher_sigterm);
+	BackgroundWorkerUnblockSignals();
+
+	/* Connect only once there is something to do. */
+	while (!launcher_enabled())
+		launcher_wait(-1L);
+	BackgroundWorkerInitializeConnection(qpm_worker_database, NULL, 0);
+	pgstat_report_appname(QPM_LAUNCHER_WORKER_TYPE);
+	cycle_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml launcher cycle",
+									  ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz wake;
+		long		timeout_ms;
+
+		/* A reload or a changed schedule starts now. */
+		if (reloaded)
+		{
+			next_snapshot = next_retrain = now;
+			reloaded = false;
+		}
+		if (qpm_snapshot_interval_s != last_interval)
+		{
+			next_snapshot = now;
+			last_interval = qpm_snapshot_interval_s;
+		}
+		if (qpm_auto_retrain != last_retrain)
+		{
+			next_retrain = now;
+			last_retrain = qpm_auto_retrain;
+		}
+
+		MemoryContextSwitchTo(cycle_ctx);
+		if (!RecoveryInProgress() && launcher_enabled() &&
+			((qpm_snapshot_interval_s > 0 && now >= next_snapshot) ||
+			 (qpm_auto_retrain && now >= next_retrain)))
+		{
+			ReadyState st = READY_UNKNOWN;
+
+			if (!run_step("checking the database", check_ready, &st))
+				st = READY_UNKNOWN;
+			report_ready(st);
+			if (st != READY_OK)
+			{
+				if (qpm_snapshot_interval_s > 0)
+					next_snapshot = TimestampTzPlusMilliseconds(now, 1000L * Max(NOT_READY_RECHECK_S, qpm_snapshot_interval_s));
+				next_retrain = TimestampTzPlusMilliseconds(now, 1000L * Max(NOT_READY_RECHECK_S, qpm_auto_retrain_interval_s));
+			}
+			else
+			{
+				(void) run_step("reconciling training jobs", reconcile_step, NULL);
+				if (qpm_snapshot_interval_s > 0 && now >= next_snapshot)
+				{
+					bool		ok = run_step("SELECT query_perf_ml.snapshot()", snapshot_step, NULL);
+
+					if (ok)
+						ok = run_step("SELECT query_perf_ml.purge_history()", purge_step, NULL);
+					snapshot_failures = ok ? 0 : snapshot_failures + 1;
+					next_snapshot = TimestampTzPlusMilliseconds(now,
+																1000L * next_delay_s(qpm_snapshot_interval_s, snapshot_failures));
+				}
+				if (qpm_auto_retrain && now >= next_retrain)
+				{
+					bool		ok = run_step("looking for drifted models", retrain_step, NULL);
+
+					retrain_failures = ok ? 0 : retrain_failures + 1;
+					next_retrain = TimestampTzPlusMilliseconds(now,
+															   1000L * next_delay_s(qpm_auto_retrain_interval_s, retrain_failures));
+				}
+			}
+		}
+		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextReset(cycle_ctx);
+
+		/* Sleep until the next due task (at most a minute, to notice recovery ending). */
+		wake = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 60 * 1000L);
+		if (qpm_snapshot_interval_s > 0 && next_snapshot < wake)
+			wake = next_snapshot;
+		if (qpm_auto_retrain && next_retrain < wake)
+			wake = next_retrain;
+		timeout_ms = (long) ((wake - GetCurrentTimestamp()) / 1000);
+		if (timeout_ms > 0)
+			launcher_wait(timeout_ms);
+		else
+			launcher_wait(1L);
+	}
+}
