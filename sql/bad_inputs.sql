@@ -264,6 +264,29 @@ SELECT c AS "case", try(q) AS result FROM (VALUES
  ('anomalies huge source', $$SELECT count(*) >= 0 FROM query_perf_ml.anomalies('bi_lin', 'bi_huge', 0)$$),
  ('anomalies unknown model', $$SELECT count(*) FROM query_perf_ml.anomalies('no such model', 'bi_base')$$)
 ) AS t(c, q);
+-- Asynchronous training: the caller-side checks (no job is started here),
+-- cancel_training, and training_job_live (the view's helper, callable by
+-- anyone) with arguments that match no job, process or transaction.
+SELECT c AS "case", try(q) AS result FROM (VALUES
+ ('async NULL name',      $$SELECT query_perf_ml.train_model_async(NULL, 'linear', 'bi_base')$$),
+ ('async NULL algorithm', $$SELECT query_perf_ml.train_model_async('x', NULL, 'bi_base')$$),
+ ('async bad algorithm',  $$SELECT query_perf_ml.train_model_async('x', 'deep', 'bi_base')$$),
+ ('async bad option',     $$SELECT query_perf_ml.train_model_async('x', 'linear', 'bi_base', '{"lambda": "NaN"}')$$),
+ ('async options array',  $$SELECT query_perf_ml.train_model_async('x', 'linear', 'bi_base', '[]')$$),
+ ('async long name',      $$SELECT query_perf_ml.train_model_async(repeat('x', 64), 'linear', 'bi_base')$$),
+ ('cancel NULL',          $$SELECT query_perf_ml.cancel_training(NULL)$$),
+ ('cancel -1',            $$SELECT query_perf_ml.cancel_training(-1)$$),
+ ('cancel unknown',       $$SELECT query_perf_ml.cancel_training(9223372036854775807)$$),
+ ('job_live NULLs',       $$SELECT (query_perf_ml.training_job_live(NULL, NULL, NULL, NULL, NULL)).state$$),
+ ('job_live own pid',     $$SELECT (query_perf_ml.training_job_live(1, 'running', pg_backend_pid(), NULL, 10)).state$$),
+ ('job_live pid 1',       $$SELECT (query_perf_ml.training_job_live(1, 'running', 1, NULL, 10)).state$$),
+ ('job_live max pid',     $$SELECT (query_perf_ml.training_job_live(1, 'queued', 2147483647, NULL, 0)).state$$),
+ ('job_live future xid',  $$SELECT (query_perf_ml.training_job_live(1, 'running', 0, '4000000000'::xid, 0)).state$$),
+ ('job_live frozen xid',  $$SELECT (query_perf_ml.training_job_live(1, 'running', -5, '2'::xid, 0)).lost$$),
+ ('job_live odd state',   $$SELECT (query_perf_ml.training_job_live(1, 'it''s "odd"', 0, NULL, 0)).state$$),
+ ('training_jobs view',   $$SELECT count(*) FROM query_perf_ml.training_jobs$$)
+) AS t(c, q);
+
 -- logged predictions: on, in a read-only transaction (skipped), and NULLs
 SET query_perf_ml.log_predictions = on;
 SELECT count(*) AS log_before FROM query_perf_ml.prediction_log \gset
@@ -296,6 +319,10 @@ SELECT c AS "case", try(q) AS result FROM (VALUES
  ('write the catalog',    $$UPDATE query_perf_ml.model_store SET model = '\x00' RETURNING 1$$),
  ('snapshot (no EXECUTE)', $$SELECT query_perf_ml.snapshot()$$),
  ('purge (no EXECUTE)',   $$SELECT query_perf_ml.purge_history('0')$$),
+ ('async (no EXECUTE)',   $$SELECT query_perf_ml.train_model_async('x', 'linear', 'bi_secret')$$),
+ ('cancel (no EXECUTE)',  $$SELECT query_perf_ml.cancel_training(1)$$),
+ ('job_live of another role', $$SELECT (query_perf_ml.training_job_live(1, 'running', pg_backend_pid(), NULL, 10)).progress$$),
+ ('training_jobs view',   $$SELECT count(*) FROM query_perf_ml.training_jobs$$),
  ('read the history',     $$SELECT count(*) FROM query_perf_ml.metrics_history$$),
  ('read the intervals',   $$SELECT count(*) FROM query_perf_ml.metrics_intervals$$),
  ('read the log',         $$SELECT count(*) FROM query_perf_ml.prediction_log$$),
