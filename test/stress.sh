@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # test/stress.sh [FUZZ_SECONDS] — the long-running checks, not in CI
-# (about 25 minutes on 2 cores with the default of 180 s per fuzz target):
+# (about 20 minutes on 2 cores with the default of 180 s per fuzz target):
 #   * every libFuzzer target (model blob, XGBoost dump, query tokenizer)
 #     for FUZZ_SECONDS each, and the import document fuzzer as long, with
 #     a seed that changes every run (printed, to replay a finding);
 #   * the concurrency test for 60 s (8 pgbench clients against a session
 #     that retrains, activates and drops models);
 #   * every unit test under valgrind memcheck, the XGBoost parity tests
-#     included (about 10 minutes).
+#     included (6-10 minutes).
 # Expects the extension built and installed (test/all.sh does both).
 # Prints one line per part and "N passed, N failed"; exits non-zero if
 # anything failed.
