@@ -18,6 +18,8 @@ SELECT query_perf_ml.train_model_async('x', 'svm');
 SELECT query_perf_ml.train_model_async('', 'linear');
 SELECT query_perf_ml.train_model_async('x', 'linear', 'synth', '{"n_trees": 5}');
 SELECT query_perf_ml.train_model_async('x', 'gradient_boosting', 'synth', '{"depth": 5}');
+SELECT query_perf_ml.train_model_async('x', 'linear', 99999999::oid::regclass);
+SELECT query_perf_ml.train_model_async('x', 'linear', 'pg_class');
 BEGIN READ ONLY;
 SELECT query_perf_ml.train_model_async('x', 'linear', 'synth');
 ROLLBACK;

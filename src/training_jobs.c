@@ -354,8 +354,13 @@ qpm_train_model_async(PG_FUNCTION_ARGS)
 	req.algorithm = alg_name;
 	req.source = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
 	req.options = PG_ARGISNULL(3) ? qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3);
-	/* Option errors belong to the caller, not to a failed job. */
+	/* Option and source errors belong to the caller, not to a failed job. */
 	qpm_parse_train_options(req.options, alg, is_auto, &settings);
+	{
+		QpmSource	src;
+
+		qpm_source_open(req.source, &src);
+	}
 	req.run_as = GetUserId();
 	req.session_user = GetSessionUserId();
 	PG_RETURN_INT64(qpm_submit_training_job(&req));
