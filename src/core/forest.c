@@ -343,6 +343,49 @@ qpm_forest_predict(const QpmForest *f, const double *x)
 	return predict_canonical(f, x);
 }
 
+/* The canonical walk, recording the running sum after each tree. */
+void
+qpm_forest_predict_prefixes(const QpmForest *f, const double *x, float *out)
+{
+	const QpmTreeNode *nodes = f->nodes;
+	const int32_t *offset = f->tree_offset;
+	float		sum = f->base_score;
+	int32_t		t;
+
+	for (t = 0; t < f->n_trees; t++)
+	{
+		const QpmTreeNode *tree = nodes + offset[t];
+		const QpmTreeNode *n = tree;
+
+		while (n->left >= 0)
+		{
+			float		v = (float) x[n->feature];
+
+			if (isnan(v))
+				n = tree + (n->default_left ? n->left : n->right);
+			else
+				n = tree + (v < n->value ? n->left : n->right);
+		}
+		sum += n->value;
+		out[t] = sum;
+	}
+}
+
+/* Trees are stored one after the other, so a prefix is a shorter count. */
+int
+qpm_forest_truncate(QpmForest *f, int32_t n_trees, char *err, size_t errlen)
+{
+	if (f == NULL || n_trees < 1 || n_trees > f->n_trees)
+	{
+		qpm_set_error(err, errlen, "cannot cut a forest of %d trees to %d",
+					  f ? f->n_trees : 0, n_trees);
+		return -1;
+	}
+	f->n_trees = n_trees;
+	f->n_nodes = f->tree_offset[n_trees];
+	return qpm_forest_validate(f, err, errlen);
+}
+
 /* Check one tree's nodes; parents is zeroed scratch of at least size bytes. */
 static int
 validate_tree(const QpmForest *f, int32_t t, uint8_t *parents,

@@ -92,6 +92,21 @@ void		qpm_forest_free(QpmForest *f);
 float		qpm_forest_predict(const QpmForest *f, const double *x);
 
 /*
+ * Margins of every prefix of the forest: out[r] is what the forest cut to
+ * its first r + 1 trees predicts for x (n_trees entries), bit for bit,
+ * because the float sum runs in tree order either way.  Training uses it
+ * to pick the number of boosting rounds from one fit; not a hot path.
+ */
+void		qpm_forest_predict_prefixes(const QpmForest *f, const double *x, float *out);
+
+/*
+ * Cut a valid forest to its first n_trees trees (1 .. f->n_trees) and
+ * validate it again, which rebuilds the walker's copy.  The block keeps
+ * its size.  Returns 0, or -1 with err filled.
+ */
+int			qpm_forest_truncate(QpmForest *f, int32_t n_trees, char *err, size_t errlen);
+
+/*
  * Check structure: counts within the limits, tree offsets increasing from 0
  * to n_nodes, every child index inside its tree and after its parent, every
  * non-root node the child of exactly one node (so each is reached exactly

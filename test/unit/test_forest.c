@@ -1057,6 +1057,65 @@ test_compact_walk(void)
 	qpm_forest_free(f);
 }
 
+/*
+ * The margins of every prefix of a forest (which training uses to choose
+ * the number of boosting rounds) are what the forest cut to that many
+ * trees predicts, bit for bit, and cutting keeps the walk exact.
+ */
+static void
+test_prefixes_and_truncate(void)
+{
+	enum
+	{
+		ROWS = 40
+	};
+	uint64_t	s = 777;
+	int			round;
+
+	for (round = 0; round < 40; round++)
+	{
+		int32_t		n_trees = 1 + (int32_t) (qpm_rand_next(&s) % 60);
+		int32_t		n_features = 1 + (int32_t) (qpm_rand_next(&s) % 12);
+		QpmForest  *f = random_forest(&s, n_trees, 1 + (int32_t) (qpm_rand_next(&s) % 60),
+									  n_features);
+		double	   *x = malloc(sizeof(double) * ROWS * (size_t) n_features);
+		float	   *pre = malloc(sizeof(float) * ROWS * (size_t) n_trees);
+		char		err[256] = "";
+		int			bad = 0;
+		int32_t		r;
+		int			i;
+
+		CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+		for (i = 0; i < ROWS; i++)
+		{
+			random_row(f, &s, x + i * n_features);
+			qpm_forest_predict_prefixes(f, x + i * n_features, pre + (size_t) i * n_trees);
+			if (!same_float(pre[(size_t) i * n_trees + n_trees - 1],
+							qpm_forest_predict(f, x + i * n_features)))
+				bad++;
+		}
+		CHECK(qpm_forest_truncate(f, 0, err, sizeof(err)) == -1);
+		CHECK(qpm_forest_truncate(f, n_trees + 1, err, sizeof(err)) == -1);
+		for (r = n_trees; r >= 1; r -= 1 + (int32_t) (qpm_rand_next(&s) % 5))
+		{
+			CHECK(qpm_forest_truncate(f, r, err, sizeof(err)) == 0);
+			CHECK(f->n_trees == r && f->n_nodes == f->tree_offset[r]);
+			for (i = 0; i < ROWS; i++)
+			{
+				float		a = qpm_forest_predict(f, x + i * n_features);
+
+				if (!same_float(a, pre[(size_t) i * n_trees + r - 1]) ||
+					!same_float(a, canonical_predict(f, x + i * n_features)))
+					bad++;
+			}
+		}
+		CHECK(bad == 0);
+		free(pre);
+		free(x);
+		qpm_forest_free(f);
+	}
+}
+
 /* ---- parity with XGBoost ---- */
 
 #define PARITY_ROWS		5000
@@ -1382,6 +1441,7 @@ main(void)
 	RUN(test_parse_deep_chain);
 	RUN(test_validate_rejects);
 	RUN(test_compact_walk);
+	RUN(test_prefixes_and_truncate);
 	RUN(test_xgboost_parity_boosting);
 	RUN(test_xgboost_parity_random_forest);
 	return unit_report("test_forest");
