@@ -107,6 +107,27 @@ void		qpm_forest_predict_prefixes(const QpmForest *f, const double *x, float *ou
 int			qpm_forest_truncate(QpmForest *f, int32_t n_trees, char *err, size_t errlen);
 
 /*
+ * Which layout predict walks (diagnostics and tests): the canonical nodes
+ * (never validated, or too wide), the compact copy, or the perfect-tree
+ * layout of forest_perfect.c.
+ */
+typedef enum QpmForestLayout
+{
+	QPM_FOREST_CANONICAL,
+	QPM_FOREST_COMPACT,
+	QPM_FOREST_PERFECT
+} QpmForestLayout;
+
+QpmForestLayout qpm_forest_layout(const QpmForest *f);
+
+/*
+ * Tests only: 0 makes predict use the portable walk where it would use the
+ * AVX-512 one; 1 goes back to what the CPU supports.  Returns 1 when the
+ * AVX-512 walk is now in use.
+ */
+int			qpm_forest_set_vector(int enabled);
+
+/*
  * Check structure: counts within the limits, tree offsets increasing from 0
  * to n_nodes, every child index inside its tree and after its parent, every
  * non-root node the child of exactly one node (so each is reached exactly
