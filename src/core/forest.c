@@ -138,7 +138,7 @@ forest_block_size(int32_t n_trees, int32_t n_nodes)
 		sizeof(QpmTreeNode) * (size_t) n_nodes +
 		sizeof(int32_t) * ((size_t) n_trees + 1) +
 		sizeof(int32_t) * (size_t) eval_groups(n_trees) +
-		sizeof(float) * ((size_t) n_nodes / 2 + 1);
+		sizeof(float) * ((size_t) n_nodes / 2 + 1 + PERFECT_THRESHOLD_PAD);
 }
 
 /*

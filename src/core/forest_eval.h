@@ -60,6 +60,13 @@ typedef struct EvalNode
 #define PERFECT_MAX_FEATURES 16
 
 /*
+ * Floats of threshold room beyond one per split: forest_perfect.c puts 16
+ * search keys before each feature's thresholds and pads them to a multiple
+ * of 16 after.
+ */
+#define PERFECT_THRESHOLD_PAD (32 * PERFECT_MAX_FEATURES)
+
+/*
  * Bytes of the perfect layout per tree of depth <= 6 (forest_perfect.c:
  * 64 node words of 2 bytes, 64 leaves of 4), which qpm_forest_alloc
  * reserves at least, so that every forest of such trees gets it.
@@ -84,8 +91,8 @@ typedef struct QpmForestEval
 	int32_t    *group_steps;	/* per group of EVAL_LANES trees: deepest leaf */
 	/* perfect layout only */
 	int32_t		depth;			/* of every tree, padded: the deepest leaf's level */
-	float	   *thresholds;		/* room for max_nodes / 2 + 1: per feature, sorted, distinct */
-	int32_t		thr_start[PERFECT_MAX_FEATURES];
+	float	   *thresholds;		/* room: max_nodes / 2 + 1 + PERFECT_THRESHOLD_PAD */
+	int32_t		thr_start[PERFECT_MAX_FEATURES];	/* a feature's sorted distinct ones */
 	int32_t		thr_count[PERFECT_MAX_FEATURES];
 } QpmForestEval;
 

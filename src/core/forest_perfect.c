@@ -49,6 +49,7 @@
  * walk does the same integer steps one lane at a time, and both are tested
  * against each other on every machine that has AVX-512.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,13 @@ cmp_float(const void *a, const void *b)
 
 /*
  * Sorted distinct thresholds of every feature into e->thresholds; false if
- * a feature has more than PERFECT_MAX_KEY of them.  Room: validate allows
- * at most (n_nodes - 1) / 2 splits.
+ * a feature has more than PERFECT_MAX_KEY of them.  Each feature's segment
+ * is laid out for the vector rank (row_table_avx512): 16 search keys, then
+ * the thresholds u[0 .. m), then +inf up to the next multiple of 16 (a
+ * whole block of it when m is one already).  Search key i is the last
+ * value of block i, u[16 i + 15] (+inf past the end).  Room: validate
+ * allows at most (n_nodes - 1) / 2 splits, and each feature adds at most
+ * 32 floats (PERFECT_THRESHOLD_PAD).
  */
 static bool
 collect_thresholds(const QpmForest *f, QpmForestEval *e)
@@ -119,8 +125,8 @@ collect_thresholds(const QpmForest *f, QpmForestEval *e)
 			e->thr_count[f->nodes[i].feature]++;
 	for (j = 0; j < nf; j++)
 	{
-		e->thr_start[j] = fill[j] = start;
-		start += e->thr_count[j];
+		e->thr_start[j] = fill[j] = start + 16;
+		start += 16 + 16 * (e->thr_count[j] / 16 + 1);
 	}
 	for (i = 0; i < f->n_nodes; i++)
 		if (f->nodes[i].left >= 0)
@@ -138,6 +144,10 @@ collect_thresholds(const QpmForest *f, QpmForestEval *e)
 		e->thr_count[j] = m;
 		if (m > PERFECT_MAX_KEY)
 			return false;
+		for (i = m; i < 16 * (m / 16 + 1); i++)
+			u[i] = INFINITY;
+		for (i = 0; i < 16; i++)
+			u[i - 16] = i <= m / 16 ? u[16 * i + 15] : INFINITY;
 	}
 	return true;
 }
@@ -343,6 +353,50 @@ walk_portable(const QpmForest *f, const QpmForestEval *e, const uint16_t *row)
 
 #ifdef PERFECT_AVX512
 /*
+ * row_table with a two-step vector search for each rank: one compare with
+ * the feature's 16 search keys counts the blocks of 16 thresholds wholly
+ * <= v, one compare within the next block counts the rest.  That covers
+ * up to 255 thresholds (16 blocks, the last one ending in +inf), which is
+ * what XGBoost's histogram method produces; a feature with more is
+ * searched by rank_of.  v is clamped to FLT_MAX so that +inf counts every
+ * (finite) threshold but never the +inf padding.
+ */
+__attribute__((target("avx512f,popcnt")))
+static void
+row_table_avx512(const QpmForest *f, const QpmForestEval *e, const double *x, uint16_t *row)
+{
+	int32_t		nf = f->n_features;
+	int32_t		j;
+
+	memset(row, 0, sizeof(uint16_t) * 2 * PERFECT_MAX_FEATURES);
+	for (j = 0; j < nf; j++)
+	{
+		const float *u = e->thresholds + e->thr_start[j];
+		float		v = (float) x[j];
+		uint32_t	r;
+
+		if (isnan(v))
+		{
+			row[j] = 31;
+			row[nf + j] = 0xFFFF;
+			continue;
+		}
+		if (e->thr_count[j] < 256)
+		{
+			__m512		vv = _mm512_set1_ps(v < FLT_MAX ? v : FLT_MAX);
+			uint32_t	blocks = (uint32_t) __builtin_popcount(
+				_mm512_cmp_ps_mask(_mm512_loadu_ps(u - 16), vv, _CMP_LE_OQ));
+
+			r = 16 * blocks + (uint32_t) __builtin_popcount(
+				_mm512_cmp_ps_mask(_mm512_loadu_ps(u + 16 * blocks), vv, _CMP_LE_OQ));
+		}
+		else
+			r = rank_of(u, e->thr_count[j], v);
+		row[j] = row[nf + j] = (uint16_t) (r << 5 | 31);
+	}
+}
+
+/*
  * Every node of a tree at once, then the path: a tree of depth <= 6 has at
  * most 63 nodes, two registers of 32 words.  vpermw looks each node's row
  * value up (it reads the low 5 bits of the word: the slot) and one
@@ -436,7 +490,7 @@ cpu_has_vector(void)
 {
 #ifdef PERFECT_AVX512
 	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		__builtin_cpu_supports("bmi2") ? 1 : 0;
+		__builtin_cpu_supports("popcnt") ? 1 : 0;
 #else
 	return 0;
 #endif
@@ -456,12 +510,17 @@ qpm_perfect_predict(const QpmForest *f, const double *x)
 {
 	uint16_t	row[2 * PERFECT_MAX_FEATURES];
 
-	row_table(f, f->eval, x, row);
 	if (use_vector < 0)
 		use_vector = cpu_has_vector();
 #ifdef PERFECT_AVX512
-	if (use_vector && f->eval->depth <= VECTOR_MAX_DEPTH)
-		return walk_avx512(f, f->eval, row);
+	if (use_vector)
+	{
+		row_table_avx512(f, f->eval, x, row);
+		if (f->eval->depth <= VECTOR_MAX_DEPTH)
+			return walk_avx512(f, f->eval, row);
+		return walk_portable(f, f->eval, row);
+	}
 #endif
+	row_table(f, f->eval, x, row);
 	return walk_portable(f, f->eval, row);
 }

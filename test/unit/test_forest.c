@@ -1175,6 +1175,39 @@ test_perfect_walk(void)
 	CHECK(compact_matches(f, 1000, 5));
 	qpm_forest_free(f);
 
+	/*
+	 * m stumps on feature 1 with m distinct thresholds, around the sizes
+	 * where the vector rank's blocks of 16 fill up and where it hands over
+	 * to the binary search (256)
+	 */
+	{
+		static const int32_t ms[] = {1, 15, 16, 17, 240, 255, 256, 257, 600};
+		int			i;
+
+		for (i = 0; i < (int) (sizeof(ms) / sizeof(ms[0])); i++)
+		{
+			int32_t		m = ms[i];
+
+			f = qpm_forest_alloc(m, 3 * m, 2);
+			for (t = 0; t < m; t++)
+			{
+				f->tree_offset[t] = 3 * t;
+				f->nodes[3 * t] = split_node(1, (float) ((t * 7919) % m) * 0.375f - 20.0f,
+											 1, 2, t % 3 == 0);
+				f->nodes[3 * t + 1] = leaf((float) t * 0.001f);
+				f->nodes[3 * t + 2] = leaf(-0.5f);
+			}
+			f->tree_offset[m] = 3 * m;
+			CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+			CHECK(qpm_forest_layout(f) == QPM_FOREST_PERFECT);
+			qpm_forest_set_vector(0);
+			CHECK(compact_matches(f, 3000, (uint64_t) m));
+			qpm_forest_set_vector(1);
+			CHECK(compact_matches(f, 3000, (uint64_t) m));
+			qpm_forest_free(f);
+		}
+	}
+
 	/* 3000 stumps on feature 0 with distinct thresholds: keys would not fit */
 	f = qpm_forest_alloc(3000, 9000, 2);
 	for (t = 0; t < 3000; t++)
