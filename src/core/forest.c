@@ -70,8 +70,15 @@
  * requires.  A forest the copy cannot encode (more than EVAL_MAX_FEATURES
  * features), or never validated, is walked on its canonical nodes.
  *
- * Memory: a forest is one qpm_alloc block (struct, compact copy, nodes,
- * offsets), so it is freed with one call or with its memory context.  The
+ * The compact walk is the fallback.  A forest whose trees can be padded to
+ * perfect trees within the same room (always for depth <= 6: the room is
+ * at least PERFECT_BYTES_DEPTH6 per tree) is walked by forest_perfect.c
+ * instead, level-synchronously and with AVX-512 where the CPU has it, about
+ * twice as fast again; build_eval tries that layout first.
+ *
+ * Memory: a forest is one qpm_alloc block (struct, walker room, nodes,
+ * offsets, walker scratch), so it is freed with one call or with its
+ * memory context.  The
  * parser's and validate's scratch buffers are freed before they return, on
  * every path.
  */

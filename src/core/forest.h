@@ -16,11 +16,13 @@
  * a walk moves strictly forward and always ends at a leaf.
  *
  * Those nodes are the canonical form (serialized, exported, read by SHAP).
- * predict() walks a compact copy instead, 8 bytes a node in breadth-first
- * order, built by qpm_forest_validate in room qpm_forest_alloc reserved
- * (forest.c explains the layout and why).  So whoever changes the nodes,
- * offsets or feature count of a validated forest validates it again
- * before the next predict.
+ * predict() walks a copy instead, built by qpm_forest_validate in room
+ * qpm_forest_alloc reserved: the trees padded to perfect trees with 16-bit
+ * nodes (forest_perfect.c), or, when they do not fit that, a compact copy
+ * of 8 bytes a node in breadth-first order (forest.c explains both and
+ * why).  So whoever changes the nodes, offsets or feature count of a
+ * validated forest validates it again before the next predict.  The copy
+ * is rebuilt from the nodes at load time: the blob format does not change.
  */
 #ifndef QPM_FOREST_H
 #define QPM_FOREST_H

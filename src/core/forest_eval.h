@@ -54,8 +54,8 @@ typedef struct EvalNode
 
 /*
  * Widest forest the perfect layout encodes (forest_perfect.c): its row
- * table has 2 n_features slots and the vector walk looks them up in two
- * 16-slot registers.  The feature sets have 12.
+ * table has 2 n_features slots, a node names one in 5 bits, and the vector
+ * walk holds all 32 in one register.  The feature sets have 12.
  */
 #define PERFECT_MAX_FEATURES 16
 

@@ -1,53 +1,57 @@
 /*
- * forest_perfect.c — the perfect-tree layout and its level-synchronous walk.
+ * forest_perfect.c — the perfect-tree layout and its level-synchronous walks.
  *
  * The compact walk (forest.c) follows each tree's own shape, so every step
  * loads a node, then the input it names, then picks a child: about 1 800
  * dependent loads for 300 depth-6 trees, 16 trees in flight.  This layout
- * makes every tree of a group of EVAL_LANES the same shape, a perfect
- * binary tree as deep as the group's deepest leaf, so the walk is one loop
- * over levels doing the same thing in every lane:
+ * pads every tree of a forest to the same shape, a perfect binary tree as
+ * deep as the forest's deepest leaf (D), so a walk is the same few integer
+ * operations at every level of every tree:
  *
- *     idx = 2 idx + 1 + (row[slot] >= key)           (0 = root, breadth first)
+ *     k = 2 k + 1 + (row[slot] >= node)         (k: breadth-first position)
  *
- * which a vector unit does for 16 trees at once with one gather a level.
- *
- * Padding.  A leaf above the group's depth becomes a node that always goes
- * right, and every leaf position under it holds its value, so the walk
- * ends on that value.  A partial last group fills its spare lanes the same
- * way (value 0) and does not add them.
+ * Padding.  A leaf above depth D becomes a node that always goes right,
+ * and every leaf position under it holds its value, so the walk ends on
+ * that value.
  *
  * Comparisons as integers.  Each feature's thresholds are sorted and made
- * distinct (u_0 < u_1 < ... < u_{m-1}), once per forest.  A split on
- * u_i gets key i + 1; a row's value v, rounded to float as XGBoost rounds
- * it, gets its rank r = #{u_k <= v} (binary search, once per row and
- * feature).  Then `v < u_i` is exactly `r < i + 1`, for infinities too.
- * NaN works as in the compact walk: the row table has two halves, one
- * where NaN ranks below every key (slot f, for splits whose missing values
- * go left) and one above (slot n_features + f, go right).  A node is one
- * 32-bit word, key << 16 | slot, and a row slot holds r << 16 | 0xFFFF, so
- * a single unsigned `row[slot] >= word` is `r >= key`, and a padding node
- * (key 0, slot 0) always goes right.  The vector walk takes row[slot] from
- * two registers (vpermt2d reads the low 5 bits of the word: the slot), so
- * per level it loads only the nodes.
+ * distinct (u_0 < u_1 < ... < u_{m-1}), once per forest.  A split on u_i
+ * gets key i + 1; a row's value v, rounded to float as XGBoost rounds it,
+ * gets its rank r = #{u_k <= v}, once per row and feature.  Then `v < u_i`
+ * is exactly `r < i + 1`, for infinities too.  NaN works as in the compact
+ * walk: the row table has two halves, one where NaN ranks below every key
+ * (slot f, for splits whose missing values go left) and one above (slot
+ * n_features + f, go right).  A node is one 16-bit word, key << 5 | slot,
+ * and a row slot holds r << 5 | 31, so one unsigned `row[slot] >= node` is
+ * `r >= key`, and a padding node (0) always goes right.  Hence the limits:
+ * at most PERFECT_MAX_FEATURES features (32 slots), PERFECT_MAX_KEY
+ * distinct thresholds per feature (XGBoost's histogram method makes at
+ * most 255), depth PERFECT_MAX_DEPTH; other forests keep the compact walk.
  *
- * Memory.  A group of depth D is one block: its perfect tree's positions
- * in breadth-first order, (2^D - 1) node words then 2^D leaf values, each
- * position stored for all 16 lanes side by side (lane l's position k is
- * word 16 k + l, so the walk ends on the word of the leaf to add).  The blocks live in the room
- * qpm_forest_alloc reserved for the compact copy (8 bytes per node): the
- * layout is used only when it fits there, which it does unless trees are
- * far from full (full depth-6 trees need half the room), so the cache does
- * not grow; otherwise the compact walk is used.  Also refused: more than
- * PERFECT_MAX_FEATURES features, more than 65 535 distinct thresholds for a
- * feature, groups deeper than PERFECT_MAX_DEPTH.
+ * Two walks of the same layout.  The portable one advances 16 trees level
+ * by level.  The AVX-512 one (chosen at run time when the CPU has it, for
+ * D <= 6) decides all 63 nodes of a tree at once with two vector lookups
+ * and compares, then follows the path on the resulting bit mask, 8 trees
+ * per instruction: no gathers (on the Zen 4 this was measured on, a gather
+ * walk, one gather per level, was slower than the portable walk) and no
+ * load that waits for the previous level.  Both are tested against the
+ * canonical walk and XGBoost on every machine, the vector one where the
+ * CPU has it.
+ *
+ * Memory.  Tree t's block holds its node words in breadth-first order (at
+ * least 64, so the vector walk can load two full registers), then its 2^D
+ * leaf values.  The blocks live in the room qpm_forest_alloc reserves for
+ * the walker: 8 bytes per node or PERFECT_BYTES_DEPTH6 per tree, whichever
+ * is more, so any forest of depth <= 6 fits (a full depth-6 tree of 127
+ * nodes would have had 1016 bytes of compact copy; it now needs 384) and a
+ * deeper one fits only if its trees are full enough.  The thresholds, with
+ * 16 search keys per feature for the vector rank, have their own room.
  *
  * Exactness.  Leaves are added to the float sum from base_score one tree at
- * a time in tree order, so the result is the canonical walk's bit for bit
- * (test_forest.c compares both paths with it and with XGBoost).  The
- * AVX-512 walk is chosen at run time when the CPU has it; the portable
- * walk does the same integer steps one lane at a time, and both are tested
- * against each other on every machine that has AVX-512.
+ * a time in tree order, so the result is the canonical walk's bit for bit.
+ * That chain of 300 dependent float additions is now the largest single
+ * cost of a 300-tree prediction; summing in another order would be faster
+ * and not bit-identical to XGBoost.
  */
 #include <float.h>
 #include <math.h>
