@@ -215,13 +215,16 @@ fit_subset(const double *T, const double *y, size_t n, int p, const char *use,
 static void
 add_round_errors(const QpmForest *forest, const double *T, const double *y,
 				 const int *fold, size_t n, int p, int f, float *margins,
-				 double *sse)
+				 double *sse, const QpmTrainOptions *opt)
 {
 	size_t		i;
 	int32_t		r;
 
 	for (i = 0; i < n; i++)
 	{
+		/* a fold of a large source walks its trees for a second or so */
+		if (opt->check_interrupts && (i & 0xFFF) == 0xFFF)
+			opt->check_interrupts();
 		if (fold[i] != f)
 			continue;
 		qpm_forest_predict_prefixes(forest, T + i * (size_t) p, margins);
@@ -330,7 +333,7 @@ fit_trees(QpmModel *m, const double *T, const double *y, const int *fold,
 		{
 			sse[f] = qpm_alloc0(sizeof(double) * (size_t) forests[f]->n_trees);
 			margins = qpm_realloc(margins, sizeof(float) * (size_t) forests[f]->n_trees);
-			add_round_errors(forests[f], T, y, fold, n, p, f, margins, sse[f]);
+			add_round_errors(forests[f], T, y, fold, n, p, f, margins, sse[f], opt);
 		}
 	}
 	if (opt->select_rounds)
