@@ -3,8 +3,8 @@
  *
  * XGBoost trains the trees (src/xgb_train.c, server side only); its text
  * dump is parsed into this flat layout, which is what the model blob stores
- * and (through a compact copy) what predict() walks: no XGBoost call at
- * prediction time.  The walk reproduces XGBoost's own arithmetic bit for
+ * and (through a copy laid out for speed) what predict() walks: no XGBoost
+ * call at prediction time.  The walk reproduces XGBoost's own arithmetic bit for
  * bit: thresholds and leaf values are floats, each compared feature is
  * rounded to float first (as XGBoost's DMatrix stores it), the sum is done
  * in float starting from base_score, `x < threshold` goes left, a NaN
@@ -66,15 +66,15 @@ typedef struct QpmForest
 	float		base_score;		/* added once (margin space, identity link) */
 	int32_t    *tree_offset;	/* n_trees + 1 entries: node range of tree t */
 	QpmTreeNode *nodes;			/* n_nodes entries, each tree's root first */
-	/* private to forest.c: the walker's compact copy (NULL, or not built
-	 * yet: predict walks nodes) */
+	/* private to forest.c and forest_perfect.c: the walker's copy (NULL,
+	 * or not built yet: predict walks nodes) */
 	struct QpmForestEval *eval;
 } QpmForest;
 
 /*
  * Allocate a zeroed forest with room for n_trees / n_nodes, and for the
- * walker's compact copy, in one qpm_alloc block (so qpm_forest_free, or
- * the server's memory context, releases it at once).  NULL when a count is
+ * walker's copy, in one qpm_alloc block (so qpm_forest_free, or the
+ * server's memory context, releases it at once).  NULL when a count is
  * outside the limits above.  The caller fills tree_offset (n_trees + 1
  * entries) and nodes, then calls qpm_forest_validate.
  */
@@ -87,7 +87,7 @@ void		qpm_forest_free(QpmForest *f);
  * Prediction (margin = base_score + sum of leaves), float arithmetic.
  * x holds at least n_features values.  Hot path: no allocation, no checks
  * beyond the walk; only call it on a forest that passed validate since
- * its nodes last changed (the compact copy is not rebuilt here).  A
+ * its nodes last changed (the walker's copy is not rebuilt here).  A
  * hand-built forest never validated (tests) is walked on its canonical
  * nodes: same result, only slower.
  */
@@ -137,7 +137,7 @@ int			qpm_forest_set_vector(int enabled);
  * indexes < n_features, finite base score, thresholds and leaf values,
  * finite covers >= 0, finite gains (0 for leaves).
  * Returns 0, or -1 with err filled.  On success it also (re)builds the
- * walker's compact copy, which is why it takes a non-const forest; a
+ * walker's copy, which is why it takes a non-const forest; a
  * failure drops the copy.  Every creator (the parser, the blob reader,
  * import, the random forest merge) calls it before any walk.  Uses
  * scratch buffers of the largest tree's size.
