@@ -268,9 +268,9 @@ qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training option \"clip_low\" must be less than \"clip_high\"")));
 derived:
-	/* Early stopping watches a validation slice of the training statements. */
-	s->core.validation_fraction =
-		(alg == QPM_ALG_GRADIENT_BOOSTING && s->trees.early_stopping_rounds > 0) ? 0.15 : 0.0;
+	/* Early stopping watches each cross-validation fold's held-out statements. */
+	s->core.select_rounds =
+		(alg == QPM_ALG_GRADIENT_BOOSTING && s->trees.early_stopping_rounds > 0);
 }
 
 /* The effective settings of the algorithm's options as a jsonb object. */

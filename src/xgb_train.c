@@ -43,7 +43,6 @@ typedef struct XgbHandles
 	DMatrixHandle dtrain;
 	DMatrixHandle dvalid;
 	BoosterHandle booster;
-	BoosterHandle sliced;
 } XgbHandles;
 
 /* Block every signal we may block; returns the previous mask in old. */
@@ -217,7 +216,10 @@ maybe_report(instr_time start, double *last_ms, const char *alg, int done, int t
 			(errmsg("%s: %d of %d trees after %.1f s", alg, done, total, ms / 1000.0)));
 }
 
-/* Gradient boosting: one round per call, optional early stopping. */
+/*
+ * Gradient boosting: one round per call; with validation rows, stop once
+ * their RMSE has not improved for early_stopping_rounds rounds.
+ */
 static QpmForest *
 fit_boosting(const QpmXgbApi *x, XgbHandles *h, const QpmTreeFitInput *in,
 			 const QpmTreeParams *tp, uint64 seed)
@@ -265,11 +267,7 @@ fit_boosting(const QpmXgbApi *x, XgbHandles *h, const QpmTreeFitInput *in,
 		maybe_report(start, &last_report, "gradient_boosting", round + 1, n_rounds);
 	}
 	CHECK_FOR_INTERRUPTS();
-	if (h->dvalid != NULL && best_round >= 0 && best_round + 1 < round)
-	{
-		XGB(x, "model slicing", x->BoosterSlice(h->booster, 0, best_round + 1, 1, &h->sliced));
-		return dump_forest(x, h->sliced, in->p, base);
-	}
+	/* every round trained: the trainer chooses how many to keep (trainer.h) */
 	return dump_forest(x, h->booster, in->p, base);
 }
 
@@ -388,8 +386,6 @@ qpm_xgb_fit(const QpmTreeFitInput *in, void *arg, QpmForest **out,
 		sigset_t	old;
 
 		block_signals(&old);
-		if (hp->sliced)
-			x->BoosterFree(hp->sliced);
 		if (hp->booster)
 			x->BoosterFree(hp->booster);
 		if (hp->dvalid)

@@ -70,8 +70,15 @@
  * requires.  A forest the copy cannot encode (more than EVAL_MAX_FEATURES
  * features), or never validated, is walked on its canonical nodes.
  *
- * Memory: a forest is one qpm_alloc block (struct, compact copy, nodes,
- * offsets), so it is freed with one call or with its memory context.  The
+ * The compact walk is the fallback.  A forest whose trees can be padded to
+ * perfect trees within the same room (always for depth <= 6: the room is
+ * at least PERFECT_BYTES_DEPTH6 per tree) is walked by forest_perfect.c
+ * instead, level-synchronously and with AVX-512 where the CPU has it, about
+ * twice as fast again; build_eval tries that layout first.
+ *
+ * Memory: a forest is one qpm_alloc block (struct, walker room, nodes,
+ * offsets, walker scratch), so it is freed with one call or with its
+ * memory context.  The
  * parser's and validate's scratch buffers are freed before they return, on
  * every path.
  */
@@ -84,60 +91,11 @@
 
 #include "qpm_util.h"
 #include "forest.h"
+#include "forest_eval.h"
 #include "qpm_alloc.h"
 
 /* Longest number token accepted; XGBoost prints at most ~16 characters. */
 #define MAX_NUMBER_CHARS 64
-
-/*
- * Trees the compact walk advances side by side.  Each step of one walk
- * waits for the previous node's load; many walks in flight keep the core
- * busy instead.  Measured on 300 depth-6 XGBoost trees and random rows,
- * against the canonical walk: 6 lanes 7x faster, 8 lanes 8x, 12 lanes
- * 10x, 16 lanes 11x, where it levels off.
- */
-#define EVAL_LANES 16
-
-/* Fully unroll the loop over lanes, so each lane's pointer is a register. */
-#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
-#define EVAL_PRAGMA_TEXT(text) _Pragma(#text)
-#define EVAL_PRAGMA(text) EVAL_PRAGMA_TEXT(text)	/* expands EVAL_LANES first */
-#define UNROLL_LANES EVAL_PRAGMA(GCC unroll EVAL_LANES)
-#else
-#define UNROLL_LANES
-#endif
-
-/*
- * Widest forest the compact copy encodes.  The walker's input vector (see
- * predict_compact) has 2 n_features + 1 slots, on its stack, and a node's
- * slot index must fit its 12 bits.  The feature sets have at most 64.
- */
-#define EVAL_MAX_FEATURES 255
-
-/*
- * One node of the compact copy.  child is the distance from this node to
- * its left child (the right one follows it), so 20 bits cover any tree
- * within QPM_FOREST_MAX_TREE_NODES.  input is the slot of the walker's
- * input vector the split reads: the feature's slot in the half where NaN
- * reads as -inf (NaN goes left) or +inf (NaN goes right).  A leaf has
- * child 0 and reads the NaN slot, so it "goes left" onto itself.
- */
-typedef struct EvalNode
-{
-	float		value;			/* threshold, or leaf value */
-	uint32_t	input:12;		/* slot of predict_compact's xs[] */
-	uint32_t	child:20;		/* left child = this node + child */
-} EvalNode;
-
-/* The walker's copy of a forest, in the forest's own block. */
-typedef struct QpmForestEval
-{
-	bool		ready;			/* built from the current nodes by validate */
-	int32_t		max_trees;		/* room reserved by qpm_forest_alloc */
-	int32_t		max_nodes;
-	EvalNode   *nodes;			/* same tree ranges as the canonical nodes */
-	int32_t    *group_steps;	/* per group of EVAL_LANES trees: deepest leaf */
-} QpmForestEval;
 
 /* One dump line, before renumbering. */
 typedef struct DumpNode
@@ -166,11 +124,15 @@ typedef struct DumpScratch
 	int			stats;			/* lines have statistics: -1 not yet known, 0, 1 */
 } DumpScratch;
 
-/* Groups of EVAL_LANES trees among n_trees. */
-static int32_t
-eval_groups(int32_t n_trees)
+/* Bytes of the walker's room: see forest_eval.h. */
+static size_t
+eval_room(int32_t n_trees, int32_t n_nodes)
 {
-	return (n_trees + EVAL_LANES - 1) / EVAL_LANES;
+	size_t		compact = sizeof(EvalNode) * (size_t) n_nodes;
+	size_t		perfect = (size_t) PERFECT_BYTES_DEPTH6 * (size_t) n_trees;
+
+	/* a multiple of 8, so what follows stays aligned */
+	return compact > perfect ? compact : perfect;
 }
 
 /* Bytes of the single block holding a forest of this size. */
@@ -179,10 +141,11 @@ forest_block_size(int32_t n_trees, int32_t n_nodes)
 {
 	/* struct and eval header hold pointers, so what follows stays aligned */
 	return sizeof(QpmForest) + sizeof(QpmForestEval) +
-		sizeof(EvalNode) * (size_t) n_nodes +
+		eval_room(n_trees, n_nodes) +
 		sizeof(QpmTreeNode) * (size_t) n_nodes +
 		sizeof(int32_t) * ((size_t) n_trees + 1) +
-		sizeof(int32_t) * (size_t) eval_groups(n_trees);
+		sizeof(int32_t) * (size_t) eval_groups(n_trees) +
+		sizeof(float) * ((size_t) n_nodes / 2 + 1 + PERFECT_THRESHOLD_PAD);
 }
 
 /*
@@ -206,12 +169,15 @@ qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features)
 	e = (QpmForestEval *) p;
 	p += sizeof(QpmForestEval);
 	e->nodes = (EvalNode *) p;
-	p += sizeof(EvalNode) * (size_t) n_nodes;
+	e->room = eval_room(n_trees, n_nodes);
+	p += e->room;
 	f->nodes = (QpmTreeNode *) p;
 	p += sizeof(QpmTreeNode) * (size_t) n_nodes;
 	f->tree_offset = (int32_t *) p;
 	p += sizeof(int32_t) * ((size_t) n_trees + 1);
 	e->group_steps = (int32_t *) p;
+	p += sizeof(int32_t) * (size_t) eval_groups(n_trees);
+	e->thresholds = (float *) p;
 	e->max_trees = n_trees;
 	e->max_nodes = n_nodes;
 	f->eval = e;
@@ -339,8 +305,60 @@ float
 qpm_forest_predict(const QpmForest *f, const double *x)
 {
 	if (f->eval != NULL && f->eval->ready)
-		return predict_compact(f, f->eval, x);
+		return f->eval->perfect ? qpm_perfect_predict(f, x) : predict_compact(f, f->eval, x);
 	return predict_canonical(f, x);
+}
+
+/* The canonical walk, recording the running sum after each tree. */
+void
+qpm_forest_predict_prefixes(const QpmForest *f, const double *x, float *out)
+{
+	const QpmTreeNode *nodes = f->nodes;
+	const int32_t *offset = f->tree_offset;
+	float		sum = f->base_score;
+	int32_t		t;
+
+	for (t = 0; t < f->n_trees; t++)
+	{
+		const QpmTreeNode *tree = nodes + offset[t];
+		const QpmTreeNode *n = tree;
+
+		while (n->left >= 0)
+		{
+			float		v = (float) x[n->feature];
+
+			if (isnan(v))
+				n = tree + (n->default_left ? n->left : n->right);
+			else
+				n = tree + (v < n->value ? n->left : n->right);
+		}
+		sum += n->value;
+		out[t] = sum;
+	}
+}
+
+/* Trees are stored one after the other, so a prefix is a shorter count. */
+int
+qpm_forest_truncate(QpmForest *f, int32_t n_trees, char *err, size_t errlen)
+{
+	if (f == NULL || n_trees < 1 || n_trees > f->n_trees)
+	{
+		qpm_set_error(err, errlen, "cannot cut a forest of %d trees to %d",
+					  f ? f->n_trees : 0, n_trees);
+		return -1;
+	}
+	f->n_trees = n_trees;
+	f->n_nodes = f->tree_offset[n_trees];
+	return qpm_forest_validate(f, err, errlen);
+}
+
+/* The layout qpm_forest_predict walks, by the same test it makes. */
+QpmForestLayout
+qpm_forest_layout(const QpmForest *f)
+{
+	if (f->eval == NULL || !f->eval->ready)
+		return QPM_FOREST_CANONICAL;
+	return f->eval->perfect ? QPM_FOREST_PERFECT : QPM_FOREST_COMPACT;
 }
 
 /* Check one tree's nodes; parents is zeroed scratch of at least size bytes. */
@@ -479,8 +497,9 @@ build_eval_tree(const QpmForest *f, int32_t t, int32_t *order)
 }
 
 /*
- * Build the compact copy of a forest that just passed validation, if
- * qpm_forest_alloc left room for it and its features fit the encoding.
+ * Build the walker's copy of a forest that just passed validation, if
+ * qpm_forest_alloc left room for it and its features fit the encoding:
+ * the perfect layout when it fits the room, else the compact one.
  */
 static void
 build_eval(QpmForest *f, int32_t max_size)
@@ -492,6 +511,12 @@ build_eval(QpmForest *f, int32_t max_size)
 	if (e == NULL || f->n_trees > e->max_trees || f->n_nodes > e->max_nodes ||
 		f->n_features > EVAL_MAX_FEATURES)
 		return;
+	e->perfect = qpm_perfect_build(f);
+	if (e->perfect)
+	{
+		e->ready = true;
+		return;
+	}
 	order = qpm_alloc(sizeof(int32_t) * (size_t) max_size);
 	for (t = 0; t < f->n_trees; t++)
 	{

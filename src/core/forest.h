@@ -3,8 +3,8 @@
  *
  * XGBoost trains the trees (src/xgb_train.c, server side only); its text
  * dump is parsed into this flat layout, which is what the model blob stores
- * and (through a compact copy) what predict() walks: no XGBoost call at
- * prediction time.  The walk reproduces XGBoost's own arithmetic bit for
+ * and (through a copy laid out for speed) what predict() walks: no XGBoost
+ * call at prediction time.  The walk reproduces XGBoost's own arithmetic bit for
  * bit: thresholds and leaf values are floats, each compared feature is
  * rounded to float first (as XGBoost's DMatrix stores it), the sum is done
  * in float starting from base_score, `x < threshold` goes left, a NaN
@@ -16,11 +16,13 @@
  * a walk moves strictly forward and always ends at a leaf.
  *
  * Those nodes are the canonical form (serialized, exported, read by SHAP).
- * predict() walks a compact copy instead, 8 bytes a node in breadth-first
- * order, built by qpm_forest_validate in room qpm_forest_alloc reserved
- * (forest.c explains the layout and why).  So whoever changes the nodes,
- * offsets or feature count of a validated forest validates it again
- * before the next predict.
+ * predict() walks a copy instead, built by qpm_forest_validate in room
+ * qpm_forest_alloc reserved: the trees padded to perfect trees with 16-bit
+ * nodes (forest_perfect.c), or, when they do not fit that, a compact copy
+ * of 8 bytes a node in breadth-first order (forest.c explains both and
+ * why).  So whoever changes the nodes, offsets or feature count of a
+ * validated forest validates it again before the next predict.  The copy
+ * is rebuilt from the nodes at load time: the blob format does not change.
  */
 #ifndef QPM_FOREST_H
 #define QPM_FOREST_H
@@ -64,15 +66,15 @@ typedef struct QpmForest
 	float		base_score;		/* added once (margin space, identity link) */
 	int32_t    *tree_offset;	/* n_trees + 1 entries: node range of tree t */
 	QpmTreeNode *nodes;			/* n_nodes entries, each tree's root first */
-	/* private to forest.c: the walker's compact copy (NULL, or not built
-	 * yet: predict walks nodes) */
+	/* private to forest.c and forest_perfect.c: the walker's copy (NULL,
+	 * or not built yet: predict walks nodes) */
 	struct QpmForestEval *eval;
 } QpmForest;
 
 /*
  * Allocate a zeroed forest with room for n_trees / n_nodes, and for the
- * walker's compact copy, in one qpm_alloc block (so qpm_forest_free, or
- * the server's memory context, releases it at once).  NULL when a count is
+ * walker's copy, in one qpm_alloc block (so qpm_forest_free, or the
+ * server's memory context, releases it at once).  NULL when a count is
  * outside the limits above.  The caller fills tree_offset (n_trees + 1
  * entries) and nodes, then calls qpm_forest_validate.
  */
@@ -85,11 +87,47 @@ void		qpm_forest_free(QpmForest *f);
  * Prediction (margin = base_score + sum of leaves), float arithmetic.
  * x holds at least n_features values.  Hot path: no allocation, no checks
  * beyond the walk; only call it on a forest that passed validate since
- * its nodes last changed (the compact copy is not rebuilt here).  A
+ * its nodes last changed (the walker's copy is not rebuilt here).  A
  * hand-built forest never validated (tests) is walked on its canonical
  * nodes: same result, only slower.
  */
 float		qpm_forest_predict(const QpmForest *f, const double *x);
+
+/*
+ * Margins of every prefix of the forest: out[r] is what the forest cut to
+ * its first r + 1 trees predicts for x (n_trees entries), bit for bit,
+ * because the float sum runs in tree order either way.  Training uses it
+ * to pick the number of boosting rounds from one fit; not a hot path.
+ */
+void		qpm_forest_predict_prefixes(const QpmForest *f, const double *x, float *out);
+
+/*
+ * Cut a valid forest to its first n_trees trees (1 .. f->n_trees) and
+ * validate it again, which rebuilds the walker's copy.  The block keeps
+ * its size.  Returns 0, or -1 with err filled.
+ */
+int			qpm_forest_truncate(QpmForest *f, int32_t n_trees, char *err, size_t errlen);
+
+/*
+ * Which layout predict walks (diagnostics and tests): the canonical nodes
+ * (never validated, or too wide), the compact copy, or the perfect-tree
+ * layout of forest_perfect.c.
+ */
+typedef enum QpmForestLayout
+{
+	QPM_FOREST_CANONICAL,
+	QPM_FOREST_COMPACT,
+	QPM_FOREST_PERFECT
+} QpmForestLayout;
+
+QpmForestLayout qpm_forest_layout(const QpmForest *f);
+
+/*
+ * Tests only: 0 makes predict use the portable walk where it would use the
+ * AVX-512 one; 1 goes back to what the CPU supports.  Returns 1 when the
+ * AVX-512 walk is now in use.
+ */
+int			qpm_forest_set_vector(int enabled);
 
 /*
  * Check structure: counts within the limits, tree offsets increasing from 0
@@ -99,7 +137,7 @@ float		qpm_forest_predict(const QpmForest *f, const double *x);
  * indexes < n_features, finite base score, thresholds and leaf values,
  * finite covers >= 0, finite gains (0 for leaves).
  * Returns 0, or -1 with err filled.  On success it also (re)builds the
- * walker's compact copy, which is why it takes a non-const forest; a
+ * walker's copy, which is why it takes a non-const forest; a
  * failure drops the copy.  Every creator (the parser, the blob reader,
  * import, the random forest merge) calls it before any walk.  Uses
  * scratch buffers of the largest tree's size.

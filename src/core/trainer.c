@@ -40,7 +40,7 @@ qpm_train_options_default(QpmTrainOptions *opt)
 	opt->clip_lo_pct = 0.5;
 	opt->clip_hi_pct = 99.5;
 	opt->cv_folds = 5;
-	opt->validation_fraction = 0.0;
+	opt->select_rounds = 0;
 }
 
 /*
@@ -94,8 +94,6 @@ check_options(const QpmTrainOptions *opt, char *err, size_t errlen)
 				 (int) opt->algorithm);
 	else if (opt->algorithm != QPM_ALG_LINEAR && opt->fit_trees == NULL)
 		snprintf(err, errlen, "no tree fitter for a tree algorithm");
-	else if (!(opt->validation_fraction >= 0 && opt->validation_fraction <= 0.5))
-		snprintf(err, errlen, "validation_fraction must be in [0, 0.5]");
 	else
 		return 0;
 	return -1;
@@ -165,19 +163,9 @@ done:
 	return rc;
 }
 
-/* qsort comparator for ints. */
-static int
-cmp_int(const void *a, const void *b)
-{
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
- * Fit trees on the rows selected by use[] (1 = fit, 2 = early-stopping
- * validation); returns the forest or NULL with err filled.
+ * Fit trees on the rows selected by use[] (1 = fit, 2 = watch for early
+ * stopping); returns the forest or NULL with err filled.
  */
 static QpmForest *
 fit_subset(const double *T, const double *y, size_t n, int p, const char *use,
@@ -221,18 +209,88 @@ fit_subset(const double *T, const double *y, size_t n, int p, const char *use,
 }
 
 /*
+ * Squared log errors of fold f's rows after every round of its forest,
+ * added into sse[0 .. forest->n_trees); margins is scratch of that length.
+ */
+static void
+add_round_errors(const QpmForest *forest, const double *T, const double *y,
+				 const int *fold, size_t n, int p, int f, float *margins,
+				 double *sse, const QpmTrainOptions *opt)
+{
+	size_t		i;
+	int32_t		r;
+
+	for (i = 0; i < n; i++)
+	{
+		/* a fold of a large source walks its trees for a second or so */
+		if (opt->check_interrupts && (i & 0xFFF) == 0xFFF)
+			opt->check_interrupts();
+		if (fold[i] != f)
+			continue;
+		qpm_forest_predict_prefixes(forest, T + i * (size_t) p, margins);
+		for (r = 0; r < forest->n_trees; r++)
+		{
+			double		d = y[i] - (double) margins[r];
+
+			sse[r] += d * d;
+		}
+	}
+}
+
+/*
+ * The number of rounds with the lowest out-of-fold error pooled over the
+ * folds.  A fold that stopped early counts with its last round's error for
+ * every later round: it stopped because more rounds had not helped it.
+ */
+static int
+best_round_count(QpmForest **forests, double **sse, int k)
+{
+	int32_t		longest = 0,
+				r;
+	double		best = INFINITY;
+	int			best_count = 0,
+				f;
+
+	for (f = 0; f < k; f++)
+		if (forests[f] != NULL && forests[f]->n_trees > longest)
+			longest = forests[f]->n_trees;
+	for (r = 0; r < longest; r++)
+	{
+		double		total = 0;
+
+		for (f = 0; f < k; f++)
+			if (forests[f] != NULL)
+				total += sse[f][r < forests[f]->n_trees ? r : forests[f]->n_trees - 1];
+		if (total < best)
+		{
+			best = total;
+			best_count = r + 1;
+		}
+	}
+	return best_count;
+}
+
+/*
  * Trees, cross-conformal like the linear model: for each fold, fit on the
- * other folds (early stopping on a validation slice of them, chosen by a
- * third queryid hash) and collect the fold's residuals; then fit the final
- * trees on every train row with the median number of rounds the folds kept.
- * This costs cv_folds + 1 fits, and in exchange every train statement
- * calibrates the interval and every train row trains the final model.
+ * other folds and collect the fold's residuals; then fit the final trees on
+ * every train row.  This costs cv_folds + 1 fits, and in exchange every
+ * train statement calibrates the interval and every train row trains the
+ * final model.
+ *
+ * Boosting with early stopping (select_rounds) also takes its number of
+ * rounds from the folds, as cross-validation does: each fold's fit watches
+ * the fold's own statements to stop, keeps every round it trained, and the
+ * trainer picks the count whose pooled out-of-fold squared error is lowest.
+ * Each fold's residuals then come from its first that-many trees (the
+ * model the final fit reproduces on more rows), and the final fit runs that
+ * many rounds on all train rows.  No rows are set aside for stopping, so
+ * each fit sees all the rows it can.
+ *
  * Too few statements for folds: one fit, in-sample residuals.
  */
 static int
-fit_trees(QpmModel *m, const double *T, const double *y, const int64_t *qid,
-		  const int *fold, size_t n, const QpmTrainOptions *opt,
-		  char *err, size_t errlen)
+fit_trees(QpmModel *m, const double *T, const double *y, const int *fold,
+		  size_t n, const QpmTrainOptions *opt, char *err, size_t errlen)
 {
 	int			p = m->transform.n_features;
 	int			k = opt->cv_folds;
@@ -243,7 +301,9 @@ fit_trees(QpmModel *m, const double *T, const double *y, const int64_t *qid,
 	double	   *yv = qpm_alloc(sizeof(double) * rows);
 	double	   *resid = qpm_alloc(sizeof(double) * rows);
 	char	   *use = qpm_alloc(rows);
-	int		   *rounds = qpm_alloc(sizeof(int) * (size_t) k);
+	QpmForest **forests = qpm_alloc0(sizeof(QpmForest *) * (size_t) k);
+	double	  **sse = qpm_alloc0(sizeof(double *) * (size_t) k);
+	float	   *margins = NULL;
 	int			n_rounds = 0;
 	size_t		n_resid = 0,
 				i;
@@ -252,39 +312,53 @@ fit_trees(QpmModel *m, const double *T, const double *y, const int64_t *qid,
 
 	for (f = 0; f < k; f++)
 	{
-		QpmModel	fm = *m;
 		size_t		in_fold = 0;
 
 		for (i = 0; i < n; i++)
 		{
 			if (fold[i] == f)
 			{
-				use[i] = 0;
+				use[i] = opt->select_rounds ? 2 : 0;
 				in_fold++;
 			}
-			else if (opt->validation_fraction > 0 &&
-					 qpm_split_unit(qid[i], opt->seed, 3) < opt->validation_fraction)
-				use[i] = 2;
 			else
 				use[i] = 1;
 		}
 		if (in_fold == 0 || n - in_fold < QPM_MIN_TRAIN_ROWS)
 			continue;
-		fm.forest = fit_subset(T, y, n, p, use, 0, Xf, yf, Xv, yv, opt, err, errlen);
-		if (fm.forest == NULL)
+		forests[f] = fit_subset(T, y, n, p, use, 0, Xf, yf, Xv, yv, opt, err, errlen);
+		if (forests[f] == NULL)
 			goto done;
-		rounds[n_rounds++] = fm.forest->n_trees;
+		if (opt->select_rounds)
+		{
+			sse[f] = qpm_alloc0(sizeof(double) * (size_t) forests[f]->n_trees);
+			margins = qpm_realloc(margins, sizeof(float) * (size_t) forests[f]->n_trees);
+			add_round_errors(forests[f], T, y, fold, n, p, f, margins, sse[f], opt);
+		}
+	}
+	if (opt->select_rounds)
+		n_rounds = best_round_count(forests, sse, k);
+
+	for (f = 0; f < k; f++)
+	{
+		QpmModel	fm = *m;
+
+		if (forests[f] == NULL)
+			continue;
+		if (n_rounds > 0 && n_rounds < forests[f]->n_trees &&
+			qpm_forest_truncate(forests[f], n_rounds, err, errlen) != 0)
+			goto done;
+		fm.forest = forests[f];
 		for (i = 0; i < n; i++)
 			if (fold[i] == f)
 				resid[n_resid++] = y[i] - qpm_model_predict_transformed(&fm, T + i * (size_t) p);
-		qpm_forest_free(fm.forest);
+		qpm_forest_free(forests[f]);
+		forests[f] = NULL;
 	}
 
-	/* The final trees: every row, the folds' median number of rounds. */
+	/* The final trees: every row; for boosting, the rounds chosen above. */
 	memset(use, 1, rows);
-	qsort(rounds, (size_t) n_rounds, sizeof(int), cmp_int);
-	m->forest = fit_subset(T, y, n, p, use, n_rounds > 0 ? rounds[n_rounds / 2] : 0,
-						   Xf, yf, Xv, yv, opt, err, errlen);
+	m->forest = fit_subset(T, y, n, p, use, n_rounds, Xf, yf, Xv, yv, opt, err, errlen);
 	if (m->forest == NULL)
 		goto done;
 	if (n_resid < QPM_MIN_CALIBRATION_RESIDUALS)
@@ -296,13 +370,20 @@ fit_trees(QpmModel *m, const double *T, const double *y, const int64_t *qid,
 	calibrate_interval(&m->interval, resid, n_resid, opt->interval_level);
 	rc = 0;
 done:
+	for (f = 0; f < k; f++)
+	{
+		qpm_forest_free(forests[f]);
+		qpm_free(sse[f]);
+	}
+	qpm_free(forests);
+	qpm_free(sse);
+	qpm_free(margins);
 	qpm_free(Xf);
 	qpm_free(yf);
 	qpm_free(Xv);
 	qpm_free(yv);
 	qpm_free(resid);
 	qpm_free(use);
-	qpm_free(rounds);
 	return rc;
 }
 
@@ -326,7 +407,6 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 	double	   *T = NULL;
 	double	   *ty = NULL;
 	int		   *fold = NULL;
-	int64_t    *tqid = NULL;
 	size_t		n_train = 0;
 	size_t		i;
 	QpmModel   *m = &res->model;
@@ -369,14 +449,12 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 	T = qpm_alloc(sizeof(double) * n_train * (size_t) p);
 	ty = qpm_alloc(sizeof(double) * n_train);
 	fold = qpm_alloc(sizeof(int) * n_train);
-	tqid = qpm_alloc(sizeof(int64_t) * n_train);
 	for (i = 0; i < n_train; i++)
 	{
 		size_t		r = train_rows[i];
 
 		qpm_transform_apply(&m->transform, data->X + r * (size_t) p, T + i * (size_t) p);
 		ty[i] = data->y[r];
-		tqid[i] = data->queryid[r];
 		fold[i] = qpm_split_fold(data->queryid[r], opt->seed, opt->cv_folds);
 	}
 
@@ -385,7 +463,7 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 		if (fit_linear(m, T, ty, fold, n_train, opt, err, errlen) != 0)
 			goto done;
 	}
-	else if (fit_trees(m, T, ty, tqid, fold, n_train, opt, err, errlen) != 0)
+	else if (fit_trees(m, T, ty, fold, n_train, opt, err, errlen) != 0)
 		goto done;
 	if (opt->check_interrupts)
 		opt->check_interrupts();
@@ -408,6 +486,5 @@ done:
 	qpm_free(T);
 	qpm_free(ty);
 	qpm_free(fold);
-	qpm_free(tqid);
 	return rc;
 }

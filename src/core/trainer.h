@@ -6,10 +6,10 @@
  *
  * Linear: interval by grouped cross-validation on the train rows
  * (cross-conformal: out-of-fold residual quantiles), model on all of them.
- * Trees: the same cross-conformal calibration, with one tree fit per fold
- * (early stopping on a validation slice of the fold's training part), and
- * final trees fitted on all train rows with the folds' median number of
- * rounds.  The trees themselves are fitted by a callback (XGBoost in the
+ * Trees: the same cross-conformal calibration, with one tree fit per fold;
+ * for boosting the same folds also choose the number of rounds (the one
+ * with the lowest pooled out-of-fold error), and the final trees are
+ * fitted on all train rows with that many rounds.  The trees themselves are fitted by a callback (XGBoost in the
  * server, anything in tests), so this file stays pure computation: no I/O,
  * no PostgreSQL, no XGBoost.
  */
@@ -33,7 +33,12 @@ typedef struct QpmTreeFitInput
 	const double *X_fit;		/* n_fit x p, transformed */
 	const double *y_fit;		/* ln(ms) */
 	size_t		n_fit;
-	const double *X_valid;		/* n_valid x p, or NULL (no early stopping) */
+	/*
+	 * Rows to stop early on, or NULL: boosting stops once their error has
+	 * not improved for its patience, and the forest returned holds every
+	 * round trained, not only the best ones (the trainer picks the count).
+	 */
+	const double *X_valid;		/* n_valid x p, transformed */
 	const double *y_valid;
 	size_t		n_valid;
 	int			max_trees;		/* > 0: at most this many boosting rounds */
@@ -53,7 +58,8 @@ typedef struct QpmTrainOptions
 	double		clip_lo_pct;
 	double		clip_hi_pct;
 	int			cv_folds;		/* interval calibration, 2..20 */
-	double		validation_fraction;	/* trees with early stopping, [0, 0.5] */
+	/* boosting: choose the number of rounds by cross-validation (early stopping) */
+	int			select_rounds;
 	QpmTreeFitFn fit_trees;		/* required for tree algorithms */
 	void	   *fit_trees_arg;
 	/* Called between stages; may longjmp (cancel).  NULL = none. */

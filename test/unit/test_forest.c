@@ -1057,6 +1057,237 @@ test_compact_walk(void)
 	qpm_forest_free(f);
 }
 
+/*
+ * Subtree of depth at most max_depth in preorder from tree[*next] on (so
+ * children come after their parent), splitting with probability p_split;
+ * thresholds from a small grid, some -0 beside 0, leaves of any magnitude.
+ */
+static int32_t
+grow(uint64_t *s, QpmTreeNode *tree, int32_t *next, int32_t depth, int32_t max_depth,
+	 double p_split, int32_t n_features)
+{
+	int32_t		me = (*next)++;
+
+	if (depth < max_depth && unit_rand(s) < p_split)
+	{
+		int32_t		feature = (int32_t) (qpm_rand_next(s) % (uint64_t) n_features);
+		float		thr = (float) ((int) (qpm_rand_next(s) % 21) - 10) * 0.25f;
+		int			default_left = (int) (qpm_rand_next(s) & 1);
+		int32_t		left,
+					right;
+
+		if (thr == 0.0f && (qpm_rand_next(s) & 1))
+			thr = -0.0f;
+		left = grow(s, tree, next, depth + 1, max_depth, p_split, n_features);
+		right = grow(s, tree, next, depth + 1, max_depth, p_split, n_features);
+		tree[me] = split_node(feature, thr, left, right, default_left);
+	}
+	else
+		tree[me] = leaf((float) ((unit_rand(s) - 0.5) * pow(10.0, (double) (qpm_rand_next(s) % 8))));
+	return me;
+}
+
+/* A forest of trees no deeper than max_depth (nodes sized for full trees). */
+static QpmForest *
+bounded_forest(uint64_t *s, int32_t n_trees, int32_t max_depth, double p_split,
+			   int32_t n_features)
+{
+	int32_t		full = (1 << (max_depth + 1)) - 1;
+	QpmTreeNode *tmp = malloc(sizeof(QpmTreeNode) * (size_t) full * (size_t) n_trees);
+	int32_t    *offset = malloc(sizeof(int32_t) * ((size_t) n_trees + 1));
+	int32_t		total = 0;
+	QpmForest  *f;
+	int32_t		t;
+
+	for (t = 0; t < n_trees; t++)
+	{
+		int32_t		next = 0;
+
+		offset[t] = total;
+		grow(s, tmp + total, &next, 0, max_depth, p_split, n_features);
+		total += next;
+	}
+	offset[n_trees] = total;
+	f = qpm_forest_alloc(n_trees, total, n_features);
+	memcpy(f->nodes, tmp, sizeof(QpmTreeNode) * (size_t) total);
+	memcpy(f->tree_offset, offset, sizeof(int32_t) * ((size_t) n_trees + 1));
+	f->base_score = (float) (unit_rand(s) - 0.5);
+	free(tmp);
+	free(offset);
+	return f;
+}
+
+/*
+ * The perfect layout (forest_perfect.c), walked by the AVX-512 and the
+ * portable code, equals the canonical walk bit for bit: trees of every
+ * depth up to 6 (always laid out: the room is reserved) and deeper ones
+ * (laid out when they fit), sparse and bushy, tree counts around the
+ * groups of 16, NaN, infinities, values on thresholds and -0.  Forests the
+ * layout cannot encode fall back to the compact walk: more than 16
+ * features, more than 2047 distinct thresholds for one feature.
+ */
+static void
+test_perfect_walk(void)
+{
+	static const int32_t tree_counts[] = {1, 2, 15, 16, 17, 33, 300};
+	uint64_t	s = 4242;
+	int			vector = qpm_forest_set_vector(1);
+	int			round;
+	QpmForest  *f;
+	int32_t		t;
+
+	printf("test_forest: perfect layout walked with %s\n",
+		   vector ? "AVX-512 and the portable code" : "the portable code only (no AVX-512)");
+	for (round = 0; round < 200; round++)
+	{
+		int32_t		n_trees = round < 7 ? tree_counts[round] : 1 + (int32_t) (qpm_rand_next(&s) % 40);
+		int32_t		max_depth = (int32_t) (qpm_rand_next(&s) % 10);
+		double		p_split = round % 3 == 0 ? 0.95 : 0.3 + 0.6 * unit_rand(&s);
+		int32_t		n_features = 1 + (int32_t) (qpm_rand_next(&s) % 16);
+		char		err[256] = "";
+		int			ok = 1;
+
+		f = bounded_forest(&s, n_trees, max_depth, p_split, n_features);
+		if (qpm_forest_validate(f, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "  bounded forest %d refused: %s\n", round, err);
+			CHECK(0);
+			qpm_forest_free(f);
+			continue;
+		}
+		if (max_depth <= 6)
+			CHECK(qpm_forest_layout(f) == QPM_FOREST_PERFECT);
+		qpm_forest_set_vector(0);
+		ok &= compact_matches(f, 300, (uint64_t) round);
+		qpm_forest_set_vector(1);
+		ok &= compact_matches(f, 300, (uint64_t) round);
+		if (!ok)
+			fprintf(stderr, "  bounded forest %d: %d trees, depth <= %d, %d features, layout %d\n",
+					round, n_trees, max_depth, n_features, (int) qpm_forest_layout(f));
+		CHECK(ok);
+		qpm_forest_free(f);
+	}
+
+	/* 17 features: too wide for the row table, so the compact walk */
+	f = bounded_forest(&s, 20, 5, 0.8, 17);
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	CHECK(qpm_forest_layout(f) == QPM_FOREST_COMPACT);
+	CHECK(compact_matches(f, 1000, 5));
+	qpm_forest_free(f);
+
+	/*
+	 * m stumps on feature 1 with m distinct thresholds, around the sizes
+	 * where the vector rank's blocks of 16 fill up and where it hands over
+	 * to the binary search (256)
+	 */
+	{
+		static const int32_t ms[] = {1, 15, 16, 17, 240, 255, 256, 257, 600};
+		int			i;
+
+		for (i = 0; i < (int) (sizeof(ms) / sizeof(ms[0])); i++)
+		{
+			int32_t		m = ms[i];
+
+			f = qpm_forest_alloc(m, 3 * m, 2);
+			for (t = 0; t < m; t++)
+			{
+				f->tree_offset[t] = 3 * t;
+				f->nodes[3 * t] = split_node(1, (float) ((t * 7919) % m) * 0.375f - 20.0f,
+											 1, 2, t % 3 == 0);
+				f->nodes[3 * t + 1] = leaf((float) t * 0.001f);
+				f->nodes[3 * t + 2] = leaf(-0.5f);
+			}
+			f->tree_offset[m] = 3 * m;
+			CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+			CHECK(qpm_forest_layout(f) == QPM_FOREST_PERFECT);
+			qpm_forest_set_vector(0);
+			CHECK(compact_matches(f, 3000, (uint64_t) m));
+			qpm_forest_set_vector(1);
+			CHECK(compact_matches(f, 3000, (uint64_t) m));
+			qpm_forest_free(f);
+		}
+	}
+
+	/* 3000 stumps on feature 0 with distinct thresholds: keys would not fit */
+	f = qpm_forest_alloc(3000, 9000, 2);
+	for (t = 0; t < 3000; t++)
+	{
+		f->tree_offset[t] = 3 * t;
+		f->nodes[3 * t] = split_node(0, (float) t * 0.5f - 700.0f, 1, 2, t & 1);
+		f->nodes[3 * t + 1] = leaf(0.25f);
+		f->nodes[3 * t + 2] = leaf(-0.125f);
+	}
+	f->tree_offset[3000] = 9000;
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	CHECK(qpm_forest_layout(f) == QPM_FOREST_COMPACT);
+	CHECK(compact_matches(f, 2000, 6));
+	/* cut to 2000 trees, 2000 thresholds: now it fits */
+	CHECK(qpm_forest_truncate(f, 2000, NULL, 0) == 0);
+	CHECK(qpm_forest_layout(f) == QPM_FOREST_PERFECT);
+	CHECK(compact_matches(f, 2000, 7));
+	qpm_forest_free(f);
+	qpm_forest_set_vector(1);
+}
+
+/*
+ * The margins of every prefix of a forest (which training uses to choose
+ * the number of boosting rounds) are what the forest cut to that many
+ * trees predicts, bit for bit, and cutting keeps the walk exact.
+ */
+static void
+test_prefixes_and_truncate(void)
+{
+	enum
+	{
+		ROWS = 40
+	};
+	uint64_t	s = 777;
+	int			round;
+
+	for (round = 0; round < 40; round++)
+	{
+		int32_t		n_trees = 1 + (int32_t) (qpm_rand_next(&s) % 60);
+		int32_t		n_features = 1 + (int32_t) (qpm_rand_next(&s) % 12);
+		QpmForest  *f = random_forest(&s, n_trees, 1 + (int32_t) (qpm_rand_next(&s) % 60),
+									  n_features);
+		double	   *x = malloc(sizeof(double) * ROWS * (size_t) n_features);
+		float	   *pre = malloc(sizeof(float) * ROWS * (size_t) n_trees);
+		char		err[256] = "";
+		int			bad = 0;
+		int32_t		r;
+		int			i;
+
+		CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+		for (i = 0; i < ROWS; i++)
+		{
+			random_row(f, &s, x + i * n_features);
+			qpm_forest_predict_prefixes(f, x + i * n_features, pre + (size_t) i * n_trees);
+			if (!same_float(pre[(size_t) i * n_trees + n_trees - 1],
+							qpm_forest_predict(f, x + i * n_features)))
+				bad++;
+		}
+		CHECK(qpm_forest_truncate(f, 0, err, sizeof(err)) == -1);
+		CHECK(qpm_forest_truncate(f, n_trees + 1, err, sizeof(err)) == -1);
+		for (r = n_trees; r >= 1; r -= 1 + (int32_t) (qpm_rand_next(&s) % 5))
+		{
+			CHECK(qpm_forest_truncate(f, r, err, sizeof(err)) == 0);
+			CHECK(f->n_trees == r && f->n_nodes == f->tree_offset[r]);
+			for (i = 0; i < ROWS; i++)
+			{
+				float		a = qpm_forest_predict(f, x + i * n_features);
+
+				if (!same_float(a, pre[(size_t) i * n_trees + r - 1]) ||
+					!same_float(a, canonical_predict(f, x + i * n_features)))
+					bad++;
+			}
+		}
+		CHECK(bad == 0);
+		free(pre);
+		free(x);
+		qpm_forest_free(f);
+	}
+}
+
 /* ---- parity with XGBoost ---- */
 
 #define PARITY_ROWS		5000
@@ -1273,7 +1504,8 @@ check_stats(const QpmForest *f)
  * the dump, and compare on fresh rows and on the training rows.
  */
 static void
-check_parity(const char *label, const char *const *params, int rounds)
+check_parity(const char *label, const char *const *params, int rounds,
+			 int expect_layout)
 {
 	double	   *x = malloc(sizeof(double) * PARITY_ROWS * PARITY_FEATURES);
 	double	   *xtest = malloc(sizeof(double) * PARITY_ROWS * PARITY_FEATURES);
@@ -1323,11 +1555,24 @@ check_parity(const char *label, const char *const *params, int rounds)
 	printf("test_forest: %s: %d trees, %d nodes, base_score %.9g\n",
 		   label, forest->n_trees, forest->n_nodes, (double) base);
 
-	snprintf(name, sizeof(name), "%s, new rows", label);
-	compare_predictions(name, h, forest, xtest, PARITY_ROWS);
-	snprintf(name, sizeof(name), "%s, training rows", label);
-	compare_predictions(name, h, forest, x, PARITY_ROWS);
-	CHECK(compact_matches(forest, 20000, 11));
+	/* expect_layout -1: whichever fits */
+	CHECK(expect_layout < 0 || (int) qpm_forest_layout(forest) == expect_layout);
+	/* the vector walk where the CPU has it, then the portable one */
+	for (i = 1; i >= 0; i--)
+	{
+		int			vector = qpm_forest_set_vector(i);
+
+		if (i == 1 && !vector)
+			continue;
+		snprintf(name, sizeof(name), "%s, new rows, %s", label,
+				 vector ? "vector walk enabled" : "portable walk");
+		compare_predictions(name, h, forest, xtest, PARITY_ROWS);
+		snprintf(name, sizeof(name), "%s, training rows, %s", label,
+				 vector ? "vector walk enabled" : "portable walk");
+		compare_predictions(name, h, forest, x, PARITY_ROWS);
+		CHECK(compact_matches(forest, 20000, 11));
+	}
+	qpm_forest_set_vector(1);
 
 done:
 	qpm_forest_free(forest);
@@ -1350,7 +1595,19 @@ test_xgboost_parity_boosting(void)
 		"max_depth", "6", "eta", "0.1", "seed", "42", "nthread", "1",
 		NULL
 	};
-	check_parity("gradient boosting", params, 100);
+	check_parity("gradient boosting", params, 100, QPM_FOREST_PERFECT);
+}
+
+/* Deeper boosting: the perfect layout, if it fits, walked without vectors. */
+static void
+test_xgboost_parity_deep(void)
+{
+	static const char *const params[] = {
+		"objective", "reg:squarederror", "tree_method", "hist",
+		"max_depth", "9", "eta", "0.3", "seed", "7", "nthread", "1",
+		NULL
+	};
+	check_parity("gradient boosting depth 9", params, 30, -1);
 }
 
 /* Random forest: many parallel trees in one round, rows and columns sampled. */
@@ -1364,7 +1621,7 @@ test_xgboost_parity_random_forest(void)
 		NULL
 	};
 
-	check_parity("random forest", params, 1);
+	check_parity("random forest", params, 1, QPM_FOREST_PERFECT);
 }
 
 /* Each test is independent; unit_report sums them. */
@@ -1382,7 +1639,10 @@ main(void)
 	RUN(test_parse_deep_chain);
 	RUN(test_validate_rejects);
 	RUN(test_compact_walk);
+	RUN(test_prefixes_and_truncate);
+	RUN(test_perfect_walk);
 	RUN(test_xgboost_parity_boosting);
 	RUN(test_xgboost_parity_random_forest);
+	RUN(test_xgboost_parity_deep);
 	return unit_report("test_forest");
 }

@@ -17,6 +17,7 @@
 
 #include <zlib.h>
 
+#include "forest.h"
 #include "serialize.h"
 #include "unit.h"
 
@@ -1120,6 +1121,115 @@ test_error_buffer(void)
 }
 
 /* Each test is independent; unit_report sums them. */
+/* A whole file into a malloc'd buffer; NULL (and a message) if unreadable. */
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE	   *fp = fopen(path, "rb");
+	uint8_t    *buf = NULL;
+	long		n;
+
+	if (fp == NULL || fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) <= 0 ||
+		fseek(fp, 0, SEEK_SET) != 0 || (buf = malloc((size_t) n)) == NULL ||
+		fread(buf, 1, (size_t) n, fp) != (size_t) n)
+	{
+		fprintf(stderr, "  cannot read %s (run from test/unit)\n", path);
+		free(buf);
+		buf = NULL;
+	}
+	else
+		*len = (size_t) n;
+	if (fp != NULL)
+		fclose(fp);
+	return buf;
+}
+
+/*
+ * Models trained and stored by the released 1.0 (data/, written by the 1.0
+ * library from a workload snapshot: 26 boosted trees, 16 forest trees of
+ * depth 6) still load and predict exactly what 1.0's predict() returned
+ * (data/predictions_1_0.txt: the 12 inputs, NaN = NULL, then the two
+ * predictions in ms, printed round-trip exact), with the vector walk and
+ * with the portable one.  The inputs include every workload statement,
+ * the same with one input missing, scaled and negated ones, all missing
+ * and +-1e300.
+ */
+static void
+test_released_1_0_models(void)
+{
+	static const char *const blobs[2] = {"data/gradient_boosting_1_0.bin",
+	"data/random_forest_1_0.bin"};
+	QpmModel	m[2];
+	int			loaded[2] = {0, 0};
+	FILE	   *fp;
+	char		line[2048];
+	int			rows = 0;
+	int			differ = 0;
+	int			a;
+
+	for (a = 0; a < 2; a++)
+	{
+		size_t		len = 0;
+		uint8_t    *buf = read_file(blobs[a], &len);
+		char		err[256] = "";
+
+		CHECK(buf != NULL);
+		if (buf == NULL)
+			continue;
+		loaded[a] = qpm_model_deserialize(buf, len, &m[a], err, sizeof(err)) == 0;
+		if (!loaded[a])
+			fprintf(stderr, "  %s: %s\n", blobs[a], err);
+		CHECK(loaded[a]);
+		if (loaded[a])
+			CHECK(qpm_forest_layout(m[a].forest) == QPM_FOREST_PERFECT);
+		free(buf);
+	}
+	CHECK(loaded[0] && m[0].algorithm == QPM_ALG_GRADIENT_BOOSTING);
+	CHECK(loaded[1] && m[1].algorithm == QPM_ALG_RANDOM_FOREST);
+	fp = fopen("data/predictions_1_0.txt", "r");
+	CHECK(fp != NULL);
+	while (fp != NULL && loaded[0] && loaded[1] && fgets(line, sizeof(line), fp) != NULL)
+	{
+		double		x[14];
+		char	   *p = line;
+		int			j,
+					vector;
+
+		for (j = 0; j < 14; j++)
+		{
+			char	   *end;
+
+			x[j] = strtod(p, &end);
+			if (end == p)
+				differ++;		/* a malformed line fails the test too */
+			p = end;
+		}
+		rows++;
+		for (vector = 1; vector >= 0; vector--)
+		{
+			qpm_forest_set_vector(vector);
+			for (a = 0; a < 2; a++)
+			{
+				QpmPrediction pr;
+
+				qpm_model_predict(&m[a], x, &pr);
+				if (pr.predicted_ms != x[12 + a] && differ++ < 5)
+					fprintf(stderr, "  row %d %s: %.17g, 1.0 gave %.17g\n", rows,
+							a == 0 ? "gradient_boosting" : "random_forest",
+							pr.predicted_ms, x[12 + a]);
+			}
+		}
+	}
+	qpm_forest_set_vector(1);
+	CHECK(rows == 1401);
+	CHECK(differ == 0);
+	if (fp != NULL)
+		fclose(fp);
+	for (a = 0; a < 2; a++)
+		if (loaded[a])
+			qpm_model_release(&m[a]);
+}
+
 int
 main(void)
 {
@@ -1138,5 +1248,6 @@ main(void)
 	RUN(test_forest_crafted);
 	RUN(test_forest_corruption);
 	RUN(test_error_buffer);
+	RUN(test_released_1_0_models);
 	return unit_report("test_serialize");
 }

@@ -158,6 +158,107 @@ test_edges(void)
 	qpm_dataset_free(&d);
 }
 
+/*
+ * A stand-in for XGBoost: every tree is one leaf of 0.1, so a forest of r
+ * trees predicts 0.1 r.  It records how the trainer called it; its first
+ * call stops "early" after 5 trees, the others train 30 unless told fewer.
+ */
+typedef struct FakeFitter
+{
+	int			calls;
+	int			valid_calls;	/* calls given rows to stop early on */
+	int			last_max_trees;
+	size_t		last_n_valid;
+	size_t		last_n_fit;
+} FakeFitter;
+
+static int
+fake_fit(const QpmTreeFitInput *in, void *arg, QpmForest **out, char *err, size_t errlen)
+{
+	FakeFitter *ff = arg;
+	int32_t		n = in->max_trees > 0 ? in->max_trees : (ff->calls == 0 ? 5 : 30);
+	QpmForest  *f = qpm_forest_alloc(n, n, in->p);
+	int32_t		t;
+
+	ff->calls++;
+	ff->valid_calls += in->n_valid > 0;
+	ff->last_max_trees = in->max_trees;
+	ff->last_n_valid = in->n_valid;
+	ff->last_n_fit = in->n_fit;
+	for (t = 0; t < n; t++)
+	{
+		f->tree_offset[t] = t;
+		f->nodes[t].left = f->nodes[t].right = f->nodes[t].feature = -1;
+		f->nodes[t].value = 0.1f;
+	}
+	f->tree_offset[n] = n;
+	if (qpm_forest_validate(f, err, errlen) != 0)
+	{
+		qpm_forest_free(f);
+		return -1;
+	}
+	*out = f;
+	return 0;
+}
+
+/*
+ * Boosting chooses its number of rounds on the cross-validation folds: with
+ * every ln(ms) at 1.0 the pooled out-of-fold error is lowest at 10 rounds,
+ * even though one fold stopped at 5.  The folds watch their own held-out
+ * statements; the final fit gets every train row, no rows to stop on and
+ * exactly 10 rounds.  Without round selection no fit gets validation rows
+ * and the final fit is not capped.
+ */
+static void
+test_select_rounds(void)
+{
+	QpmDataset	d;
+	QpmTrainOptions opt;
+	QpmTrainResult res;
+	FakeFitter	ff;
+	char		err[256] = "";
+	double		x[QPM_STMT_N_FEATURES] = {0};
+	int			q;
+
+	qpm_dataset_init(&d, QPM_STMT_N_FEATURES, 1000, 5);
+	for (q = 0; q < 300; q++)
+	{
+		x[0] = q;
+		qpm_dataset_add(&d, x, 1.0, (int64_t) q * 7919 + 3);
+	}
+	qpm_train_options_default(&opt);
+	opt.algorithm = QPM_ALG_GRADIENT_BOOSTING;
+	opt.fit_trees = fake_fit;
+	opt.fit_trees_arg = &ff;
+	opt.select_rounds = 1;
+	memset(&ff, 0, sizeof(ff));
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) == 0);
+	CHECK(ff.calls == opt.cv_folds + 1);
+	CHECK(ff.valid_calls == opt.cv_folds);
+	CHECK(ff.last_max_trees == 10);
+	CHECK(ff.last_n_valid == 0 && ff.last_n_fit == res.n_train);
+	CHECK(res.model.forest != NULL && res.model.forest->n_trees == 10);
+	/*
+	 * The folds' residuals come from their first 10 trees: about 0, except
+	 * the fold that stopped at 5 (1.0 - 0.5), a fifth of the rows; at 30
+	 * trees they would have been -2.
+	 */
+	CHECK(fabs(res.model.interval.resid_lo) < 1e-5);
+	CHECK_NEAR(res.model.interval.resid_hi, 0.5, 1e-5);
+	CHECK(res.test.median_q_error < 1.0001);
+	qpm_model_release(&res.model);
+
+	opt.select_rounds = 0;
+	memset(&ff, 0, sizeof(ff));
+	CHECK(qpm_train(&d, &opt, &qpm_feature_set_stmt_stats, &res, err, sizeof(err)) == 0);
+	CHECK(ff.calls == opt.cv_folds + 1);
+	CHECK(ff.valid_calls == 0);
+	CHECK(ff.last_max_trees == 0);
+	CHECK(res.model.forest != NULL && res.model.forest->n_trees == 30);
+	qpm_model_release(&res.model);
+	qpm_dataset_free(&d);
+}
+
 int
 main(void)
 {
@@ -165,5 +266,6 @@ main(void)
 	RUN(test_interval_coverage);
 	RUN(test_deterministic);
 	RUN(test_edges);
+	RUN(test_select_rounds);
 	return unit_report("test_trainer");
 }
