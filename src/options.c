@@ -263,6 +263,12 @@ qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
 							   qpm_algorithm_name(alg), accepted_keys(alg))));
 		apply_option(s, spec, &v);
 	}
+	/* A sample smaller than the trainer's minimum could never train. */
+	if (s->max_rows > 0 && s->max_rows < QPM_MIN_TRAIN_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training option \"max_rows\" must be 0 (no limit) or at least %d",
+						QPM_MIN_TRAIN_ROWS)));
 	if (!(s->core.clip_lo_pct < s->core.clip_hi_pct))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
