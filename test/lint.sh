@@ -22,6 +22,10 @@
 #                   the catch path re-throws, so the model is always set.
 #     sql_predict.c invalidPointerCast: ARR_DATA_PTR is char *, and float8[]
 #                   data is aligned for double by PostgreSQL.
+#     forest.c, forest_perfect.c invalidPointerCast: a forest's evaluation
+#                   layouts are carved out of one allocation (nodes as
+#                   uint16, thresholds and leaves as float at 4-byte aligned
+#                   offsets); the floats are written and read as float.
 #
 # clang-tidy (14): clang-analyzer-* and bugprone-*, except
 #   bugprone-easily-swappable-parameters  a style heuristic: numeric code

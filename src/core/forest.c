@@ -177,6 +177,7 @@ qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features)
 	p += sizeof(int32_t) * ((size_t) n_trees + 1);
 	e->group_steps = (int32_t *) p;
 	p += sizeof(int32_t) * (size_t) eval_groups(n_trees);
+	/* cppcheck-suppress invalidPointerCast ; one allocation carved into typed regions, offsets 4-byte aligned */
 	e->thresholds = (float *) p;
 	e->max_trees = n_trees;
 	e->max_nodes = n_nodes;
