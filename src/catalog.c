@@ -28,14 +28,6 @@
 
 #include "qpm_pg.h"
 
-typedef struct CatalogSession
-{
-	MemoryContext caller_ctx;
-	int			guc_nest;
-	Oid			saved_userid;
-	int			saved_sec_context;
-	bool		switched;
-} CatalogSession;
 
 /* Owner of the model_store table (= the extension owner). */
 static Oid
@@ -59,9 +51,13 @@ model_store_owner(void)
 	return owner;
 }
 
-/* Connect SPI with a pinned search_path, optionally as the owner. */
-static void
-catalog_begin(CatalogSession *cs, bool as_owner)
+/*
+ * Connect SPI with a pinned search_path, optionally as the extension owner
+ * (the owner of model_store).  Shared by every writer of the extension's
+ * tables (here and training_jobs.c).
+ */
+void
+qpm_owner_begin(QpmOwnerSession *cs, bool as_owner)
 {
 	cs->caller_ctx = CurrentMemoryContext;
 	cs->switched = false;
@@ -83,9 +79,9 @@ catalog_begin(CatalogSession *cs, bool as_owner)
 		elog(ERROR, "SPI_connect failed");
 }
 
-/* Undo catalog_begin. */
-static void
-catalog_end(CatalogSession *cs)
+/* Undo qpm_owner_begin. */
+void
+qpm_owner_end(QpmOwnerSession *cs)
 {
 	SPI_finish();
 	AtEOXact_GUC(true, cs->guc_nest);
@@ -117,14 +113,14 @@ col(int row, int c, bool *isnull)
 QpmStoredModel *
 qpm_catalog_load_active(const char *name)
 {
-	CatalogSession cs;
+	QpmOwnerSession cs;
 	QpmStoredModel *sm;
 	MemoryContext spi_ctx;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	bool		isnull;
 
-	catalog_begin(&cs, false);
+	qpm_owner_begin(&cs, false);
 	if (name != NULL)
 	{
 		values[0] = CStringGetTextDatum(name);
@@ -167,7 +163,7 @@ qpm_catalog_load_active(const char *name)
 	sm->algorithm = TextDatumGetCString(col(0, 4, &isnull));
 	sm->blob = DatumGetByteaPCopy(col(0, 5, &isnull));
 	MemoryContextSwitchTo(spi_ctx);
-	catalog_end(&cs);
+	qpm_owner_end(&cs);
 	return sm;
 }
 
@@ -175,7 +171,7 @@ qpm_catalog_load_active(const char *name)
 int64
 qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 {
-	CatalogSession cs;
+	QpmOwnerSession cs;
 	Oid			caller = GetUserId();
 	Oid			t1[1] = {TEXTOID};
 	Datum		v1[1];
@@ -190,7 +186,7 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 	bool		isnull;
 
 	namestrcpy(&created_by, GetUserNameFromId(caller, false));
-	catalog_begin(&cs, true);
+	qpm_owner_begin(&cs, true);
 	run_query("LOCK TABLE query_perf_ml.model_store IN SHARE ROW EXCLUSIVE MODE",
 			  0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
 	v1[0] = CStringGetTextDatum(nm->name);
@@ -230,7 +226,7 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 				  "SET is_active = true, activated_at = clock_timestamp() WHERE model_id = $1",
 				  1, ta, va, NULL, false, SPI_OK_UPDATE);
 	}
-	catalog_end(&cs);
+	qpm_owner_end(&cs);
 	return model_id;
 }
 
@@ -238,11 +234,11 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 void
 qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
 {
-	CatalogSession cs;
+	QpmOwnerSession cs;
 	bool		isnull;
 	Datum		d;
 
-	catalog_begin(&cs, false);
+	qpm_owner_begin(&cs, false);
 	run_query("SELECT count(*), count(*) FILTER (WHERE is_active), "
 			  "(SELECT name || ' v' || version FROM query_perf_ml.model_store WHERE is_active "
 			  " ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1) "
@@ -259,7 +255,7 @@ qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
 		*default_model = TextDatumGetCString(d);
 		MemoryContextSwitchTo(old);
 	}
-	catalog_end(&cs);
+	qpm_owner_end(&cs);
 }
 
 /*
@@ -270,7 +266,7 @@ void
 qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid,
 						   const QpmPrediction *pr, double level)
 {
-	CatalogSession cs;
+	QpmOwnerSession cs;
 	NameData	made_by;
 	Oid			types[9] = {INT8OID, TEXTOID, INT8OID, OIDOID, FLOAT8OID,
 	FLOAT8OID, FLOAT8OID, FLOAT8OID, NAMEOID};
@@ -286,10 +282,10 @@ qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid
 	values[6] = Float8GetDatum(pr->upper_ms);
 	values[7] = Float8GetDatum(level);
 	values[8] = NameGetDatum(&made_by);
-	catalog_begin(&cs, true);
+	qpm_owner_begin(&cs, true);
 	run_query("INSERT INTO query_perf_ml.prediction_log "
 			  "(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
 			  " interval_level, made_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 			  9, types, values, NULL, false, SPI_OK_INSERT);
-	catalog_end(&cs);
+	qpm_owner_end(&cs);
 }

@@ -64,6 +64,19 @@ bool		qpm_pgss_available(Oid *relid);
 
 /* ---- catalog.c: the model_store and prediction_log tables ---- */
 
+/* SPI with search_path pinned to pg_catalog, optionally as the extension owner. */
+typedef struct QpmOwnerSession
+{
+	MemoryContext caller_ctx;
+	int			guc_nest;
+	Oid			saved_userid;
+	int			saved_sec_context;
+	bool		switched;
+} QpmOwnerSession;
+
+void		qpm_owner_begin(QpmOwnerSession *os, bool as_owner);
+void		qpm_owner_end(QpmOwnerSession *os);
+
 typedef struct QpmStoredModel
 {
 	int64		model_id;

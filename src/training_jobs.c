@@ -51,7 +51,6 @@
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -72,7 +71,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 
 #include "qpm_pg.h"
 #include "qpm_worker.h"
@@ -107,15 +105,6 @@ typedef struct ClaimedJob
 	char	  **setting_values;
 } ClaimedJob;
 
-/* Running SQL as the extension owner with search_path pinned. */
-typedef struct OwnerSession
-{
-	MemoryContext caller_ctx;
-	Oid			saved_userid;
-	int			saved_sec;
-	int			guc_nest;
-} OwnerSession;
-
 /* Settings of the submitting session that shape a training: copied into the job. */
 static const char *const captured_settings[] = {
 	"maintenance_work_mem",
@@ -128,58 +117,6 @@ static int64 current_job_id;
 static int	progress_fit;
 static int	progress_last_done;
 static instr_time job_start;
-
-static void owner_begin(OwnerSession *os);
-static void owner_end(OwnerSession *os);
-
-/* Owner of training_job_store (= the extension owner), or ERROR. */
-static Oid
-job_store_owner(void)
-{
-	Oid			nsp = get_namespace_oid(QPM_SCHEMA, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid("training_job_store", nsp) : InvalidOid;
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table %s.training_job_store does not exist", QPM_SCHEMA),
-				 errhint("Update the extension with ALTER EXTENSION query_perf_ml UPDATE.")));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-/* Switch to the extension owner, pin search_path, connect SPI. */
-static void
-owner_begin(OwnerSession *os)
-{
-	Oid			owner = job_store_owner();
-
-	os->caller_ctx = CurrentMemoryContext;
-	GetUserIdAndSecContext(&os->saved_userid, &os->saved_sec);
-	SetUserIdAndSecContext(owner, os->saved_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	os->guc_nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-}
-
-/* Undo owner_begin. */
-static void
-owner_end(OwnerSession *os)
-{
-	SPI_finish();
-	AtEOXact_GUC(true, os->guc_nest);
-	SetUserIdAndSecContext(os->saved_userid, os->saved_sec);
-}
 
 /* Run one statement through SPI; ERROR unless it returns the expected code. */
 static void
@@ -241,7 +178,7 @@ capture_settings(void)
 int64
 qpm_submit_training_job(const QpmJobRequest *req)
 {
-	OwnerSession os;
+	QpmOwnerSession os;
 	Oid			types[8] = {TEXTOID, TEXTOID, OIDOID, JSONBOID, JSONBOID, BOOLOID,
 	NAMEOID, OIDOID};
 	Datum		values[8];
@@ -275,13 +212,13 @@ qpm_submit_training_job(const QpmJobRequest *req)
 	values[5] = BoolGetDatum(req->auto_retrain);
 	values[6] = NameGetDatum(&submitted_by);
 	values[7] = ObjectIdGetDatum(req->run_as);
-	owner_begin(&os);
+	qpm_owner_begin(&os, true);
 	run_sql("INSERT INTO query_perf_ml.training_job_store "
 			"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
 			"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
 			8, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	job_id = DatumGetInt64(col(1, &isnull));
-	owner_end(&os);
+	qpm_owner_end(&os);
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -315,10 +252,10 @@ qpm_submit_training_job(const QpmJobRequest *req)
 
 	uvalues[0] = Int64GetDatum(job_id);
 	uvalues[1] = Int32GetDatum((int32) pid);
-	owner_begin(&os);
+	qpm_owner_begin(&os, true);
 	run_sql("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
 			2, utypes, uvalues, NULL, SPI_OK_UPDATE);
-	owner_end(&os);
+	qpm_owner_end(&os);
 	return job_id;
 }
 
@@ -387,14 +324,14 @@ mark_lost(int64 job_id, int pid)
 int64
 qpm_reconcile_training_jobs(void)
 {
-	OwnerSession os;
+	QpmOwnerSession os;
 	int64		n = 0;
 	uint64		i,
 				rows;
 	int64	   *ids;
 	int		   *pids;
 
-	owner_begin(&os);
+	qpm_owner_begin(&os, true);
 	run_sql("SELECT job_id, pid FROM query_perf_ml.training_job_store "
 			"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
 			0, NULL, NULL, NULL, SPI_OK_SELECT);
@@ -411,7 +348,7 @@ qpm_reconcile_training_jobs(void)
 	for (i = 0; i < rows; i++)
 		if (!qpm_training_worker_alive(pids[i]) && mark_lost(ids[i], pids[i]))
 			n++;
-	owner_end(&os);
+	qpm_owner_end(&os);
 	return n;
 }
 
@@ -420,7 +357,7 @@ Datum
 qpm_cancel_training(PG_FUNCTION_ARGS)
 {
 	int64		job_id = PG_GETARG_INT64(0);
-	OwnerSession os;
+	QpmOwnerSession os;
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
 	char	   *state;
@@ -430,7 +367,7 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 	bool		result = false;
 
 	values[0] = Int64GetDatum(job_id);
-	owner_begin(&os);
+	qpm_owner_begin(&os, true);
 	run_sql("SELECT state, pid, run_as FROM query_perf_ml.training_job_store WHERE job_id = $1",
 			1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -474,7 +411,7 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 		else
 			(void) mark_lost(job_id, pid);
 	}
-	owner_end(&os);
+	qpm_owner_end(&os);
 	PG_RETURN_BOOL(result);
 }
 
@@ -624,7 +561,7 @@ job_progress(const char *algorithm, int done, int total, double elapsed_ms)
 static ClaimedJob *
 claim_job(const JobWorkerArgs *args, MemoryContext keep)
 {
-	OwnerSession os;
+	QpmOwnerSession os;
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2];
 	ClaimedJob *job = NULL;
@@ -638,7 +575,7 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	values[0] = Int64GetDatum(args->job_id);
 	values[1] = Int32GetDatum(MyProcPid);
-	owner_begin(&os);
+	qpm_owner_begin(&os, true);
 	run_sql("UPDATE query_perf_ml.training_job_store "
 			"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
 			"WHERE job_id = $1 AND state = 'queued' "
@@ -677,7 +614,7 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 		}
 		MemoryContextSwitchTo(old);
 	}
-	owner_end(&os);
+	qpm_owner_end(&os);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	return job;
@@ -694,7 +631,7 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 static void
 train_and_record(const ClaimedJob *job)
 {
-	OwnerSession os;
+	QpmOwnerSession os;
 	Oid			saved_userid;
 	int			saved_sec;
 	int			nest;
@@ -772,7 +709,7 @@ train_and_record(const ClaimedJob *job)
 		summary = psprintf("version %d dropped: held-out median q-error %.3f is not below %.3f of version %d",
 						   version, new_q, old_q, old_version);
 
-	owner_begin(&os);
+	qpm_owner_begin(&os, true);
 	if (job->auto_retrain)
 	{
 		Oid			atypes[3] = {TEXTOID, INT4OID, INT4OID};
@@ -802,7 +739,7 @@ train_and_record(const ClaimedJob *job)
 			"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
 			"WHERE job_id = $1",
 			3, utypes, uvalues, unulls, SPI_OK_UPDATE);
-	owner_end(&os);
+	qpm_owner_end(&os);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	ereport(LOG,
@@ -840,7 +777,7 @@ record_failure(const ClaimedJob *job, ErrorData *ed)
 
 	PG_TRY();
 	{
-		OwnerSession os;
+		QpmOwnerSession os;
 
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
@@ -849,12 +786,12 @@ record_failure(const ClaimedJob *job, ErrorData *ed)
 		values[1] = CStringGetTextDatum(state);
 		values[2] = CStringGetTextDatum(msg.data);
 		values[3] = CStringGetTextDatum(unpack_sql_state(code));
-		owner_begin(&os);
+		qpm_owner_begin(&os, true);
 		run_sql("UPDATE query_perf_ml.training_job_store "
 				"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
 				"WHERE job_id = $1 AND state = 'running'",
 				4, types, values, NULL, SPI_OK_UPDATE);
-		owner_end(&os);
+		qpm_owner_end(&os);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}

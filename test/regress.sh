@@ -14,6 +14,7 @@ make_var() { sed -n "s/^$1 = //p" "$top/Makefile"; }
 regress=${*:-$(make_var REGRESS)}
 isolation=$([ $# -eq 0 ] && make_var ISOLATION || true)
 
+rm -rf "$top/test/regress_out"	# only a failed run leaves it
 out=$(mktemp -d /tmp/qpm_regress.XXXXXX)
 cp -r "$top/sql" "$top/expected" "$top/test/regress.conf" "$out/"
 [ -d "$top/test/isolation" ] && cp -r "$top/test/isolation" "$out/"
@@ -32,10 +33,10 @@ if [ -n "$isolation" ]; then
 		$isolation || status=1
 fi
 if [ $status -ne 0 ]; then
-	rm -rf "$top/test/regress_out"; mkdir -p "$top/test/regress_out"
-	for d in . output_iso; do
-		[ -f "$d/regression.diffs" ] && cat "$d/regression.diffs" && cp "$d/regression.diffs" "$top/test/regress_out/$(basename "$d").diffs"
-	done
+	mkdir -p "$top/test/regress_out"
+	[ -f regression.diffs ] && cat regression.diffs && cp regression.diffs "$top/test/regress_out/regress.diffs"
+	[ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs &&
+		cp output_iso/regression.diffs "$top/test/regress_out/isolation.diffs"
 	cp -r results "$top/test/regress_out/" 2>/dev/null || true
 	[ -d output_iso/results ] && cp -r output_iso/results "$top/test/regress_out/iso_results"
 fi
