@@ -183,6 +183,9 @@ extern qpm_training_progress_hook_type qpm_training_progress_hook;
 
 /* Copy a text argument to a C string, checking it is a valid model name. */
 char	   *qpm_model_name_arg(text *t);
+/* train_model's (name, algorithm) arguments checked; returns the algorithm. */
+QpmAlgorithm qpm_training_args(FunctionCallInfo fcinfo, char **name, char **alg_name,
+							   bool *is_auto);
 /* Build a jsonb value from a C string holding JSON. */
 Jsonb	   *qpm_jsonb_from_cstring(const char *json);
 /* Append "key": number (null for non-finite) to a JSON object being built. */

@@ -41,6 +41,37 @@ qpm_model_name_arg(text *t)
 	return name;
 }
 
+/*
+ * The (name, algorithm) arguments of train_model and train_model_async:
+ * both non-NULL, a valid name, a known algorithm ('auto' trains the three;
+ * its options are parsed as gradient_boosting's, leniently).
+ */
+QpmAlgorithm
+qpm_training_args(FunctionCallInfo fcinfo, char **name, char **alg_name, bool *is_auto)
+{
+	QpmAlgorithm alg;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("algorithm must not be NULL"),
+				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	*name = qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
+	*alg_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	*is_auto = strcmp(*alg_name, "auto") == 0;
+	alg = *is_auto ? QPM_ALG_GRADIENT_BOOSTING : qpm_algorithm_from_name(*alg_name);
+	if (alg == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\"", *alg_name),
+				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	return alg;
+}
+
 /* Parse JSON text we generated into jsonb. */
 Jsonb *
 qpm_jsonb_from_cstring(const char *json)

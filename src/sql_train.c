@@ -230,24 +230,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	Datum		values[13];
 	bool		nulls[13] = {0};
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model name must not be NULL")));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("algorithm must not be NULL"),
-				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
-	name = qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
-	alg_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	is_auto = strcmp(alg_name, "auto") == 0;
-	alg = is_auto ? QPM_ALG_GRADIENT_BOOSTING : qpm_algorithm_from_name(alg_name);
-	if (alg == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown algorithm \"%s\"", alg_name),
-				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	alg = qpm_training_args(fcinfo, &name, &alg_name, &is_auto);
 	settings = palloc0(sizeof(QpmTrainSettings) * 3);
 	results = palloc0(sizeof(QpmTrainResult) * 3);
 	/* Validate the options before reading anything (also for 'auto'). */

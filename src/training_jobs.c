@@ -266,38 +266,20 @@ qpm_train_model_async(PG_FUNCTION_ARGS)
 	QpmJobRequest req;
 	QpmTrainSettings settings;
 	QpmAlgorithm alg;
+	QpmSource	src;
+	char	   *name;
 	char	   *alg_name;
 	bool		is_auto;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model name must not be NULL")));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("algorithm must not be NULL"),
-				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
 	memset(&req, 0, sizeof(req));
-	req.name = qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
-	alg_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	is_auto = strcmp(alg_name, "auto") == 0;
-	alg = is_auto ? QPM_ALG_GRADIENT_BOOSTING : qpm_algorithm_from_name(alg_name);
-	if (alg == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown algorithm \"%s\"", alg_name),
-				 errhint("Available algorithms: " QPM_ALGORITHM_LIST ".")));
+	alg = qpm_training_args(fcinfo, &name, &alg_name, &is_auto);
+	req.name = name;
 	req.algorithm = alg_name;
 	req.source = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
 	req.options = PG_ARGISNULL(3) ? qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3);
 	/* Option and source errors belong to the caller, not to a failed job. */
 	qpm_parse_train_options(req.options, alg, is_auto, &settings);
-	{
-		QpmSource	src;
-
-		qpm_source_open(req.source, &src);
-	}
+	qpm_source_open(req.source, &src);
 	req.run_as = GetUserId();
 	req.session_user = GetSessionUserId();
 	PG_RETURN_INT64(qpm_submit_training_job(&req));
