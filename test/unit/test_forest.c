@@ -19,38 +19,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <xgboost/c_api.h>
-
 #include "forest.h"
+#include "forest_fixture.h"
 #include "split.h"
 #include "unit.h"
-
-/* Node constructors, so hand-built trees read like the dump. */
-static QpmTreeNode
-split_node(int32_t feature, float threshold, int32_t left, int32_t right, int dleft)
-{
-	QpmTreeNode n;
-
-	memset(&n, 0, sizeof(n));
-	n.feature = feature;
-	n.value = threshold;
-	n.left = left;
-	n.right = right;
-	n.default_left = (uint8_t) dleft;
-	return n;
-}
-
-/* A leaf node. */
-static QpmTreeNode
-leaf(float value)
-{
-	QpmTreeNode n;
-
-	memset(&n, 0, sizeof(n));
-	n.left = n.right = n.feature = -1;
-	n.value = value;
-	return n;
-}
+#include "xgb_fixture.h"
 
 /*
  * Two trees over 3 features, base 0.5:
@@ -1347,54 +1320,6 @@ make_rows(double *x, float *y, int rows, uint64_t seed)
 	}
 }
 
-/* What XGBoost is given: the same rows as floats (NaN = missing). */
-static float *
-as_float(const double *x, int rows)
-{
-	float	   *f = malloc(sizeof(float) * (size_t) rows * PARITY_FEATURES);
-	size_t		k;
-
-	for (k = 0; k < (size_t) rows * PARITY_FEATURES; k++)
-		f[k] = (float) x[k];
-	return f;
-}
-
-/* Report an XGBoost failure as a test failure; true when rc is 0. */
-static int
-xgb_ok(int rc, const char *what)
-{
-	if (rc != 0)
-		fprintf(stderr, "  XGBoost %s failed: %s\n", what, XGBGetLastError());
-	CHECK(rc == 0);
-	return rc == 0;
-}
-
-/*
- * base_score from the booster's JSON config: learner_model_param holds it as
- * a string ("5E-1" in 1.7).  NAN when absent or unparsable.
- */
-static float
-booster_base_score(BoosterHandle h)
-{
-	bst_ulong	len;
-	const char *cfg;
-	const char *p;
-	char	   *end;
-	float		v;
-
-	if (!xgb_ok(XGBoosterSaveJsonConfig(h, &len, &cfg), "SaveJsonConfig"))
-		return NAN;
-	p = strstr(cfg, "\"learner_model_param\"");
-	p = p ? strstr(p, "\"base_score\":\"") : NULL;
-	if (p == NULL)
-		return NAN;
-	p += strlen("\"base_score\":\"");
-	v = strtof(p, &end);
-	if (end == p || *end != '"')
-		return NAN;
-	return v;
-}
-
 /*
  * Compare walker and XGBoost on rows: relative difference below 1e-6
  * everywhere; prints the largest difference and how many rows were
@@ -1410,7 +1335,7 @@ compare_predictions(const char *label, BoosterHandle h, const QpmForest *forest,
 	static const char value_cfg[] =
 		"{\"type\": 0, \"training\": false, \"iteration_begin\": 0,"
 		" \"iteration_end\": 0, \"strict_shape\": false}";
-	float	   *xf = as_float(x, rows);
+	float	   *xf = as_float(x, rows, PARITY_FEATURES);
 	float	   *margin = malloc(sizeof(float) * (size_t) rows);
 	DMatrixHandle d;
 	const bst_ulong *shape;
@@ -1523,7 +1448,7 @@ check_parity(const char *label, const char *const *params, int rounds,
 
 	make_rows(x, y, PARITY_ROWS, 20240601);
 	make_rows(xtest, NULL, PARITY_ROWS, 77);
-	xf = as_float(x, PARITY_ROWS);
+	xf = as_float(x, PARITY_ROWS, PARITY_FEATURES);
 	if (!xgb_ok(XGDMatrixCreateFromMat(xf, PARITY_ROWS, PARITY_FEATURES, NAN,
 									   &dtrain), "DMatrixCreateFromMat") ||
 		!xgb_ok(XGDMatrixSetFloatInfo(dtrain, "label", y, PARITY_ROWS), "SetFloatInfo") ||

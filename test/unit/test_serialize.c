@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "forest.h"
+#include "forest_fixture.h"
 #include "serialize.h"
 #include "unit.h"
 
@@ -118,33 +119,6 @@ make_extreme_model(QpmModel *m)
 	m->linear.intercept = -DBL_MAX;
 }
 
-/* Forest node constructors. */
-static QpmTreeNode
-split_node(int32_t feature, float threshold, int32_t left, int32_t right, int dleft)
-{
-	QpmTreeNode n;
-
-	memset(&n, 0, sizeof(n));
-	n.feature = feature;
-	n.value = threshold;
-	n.left = left;
-	n.right = right;
-	n.default_left = (uint8_t) dleft;
-	return n;
-}
-
-/* A leaf. */
-static QpmTreeNode
-leaf_node(float value)
-{
-	QpmTreeNode n;
-
-	memset(&n, 0, sizeof(n));
-	n.left = n.right = n.feature = -1;
-	n.value = value;
-	return n;
-}
-
 /*
  * A tree model over make_model's transform: three trees (a split, a single
  * leaf, two levels), awkward floats (-0, subnormal, large), both defaults,
@@ -167,14 +141,14 @@ make_forest_model(QpmModel *m, QpmAlgorithm alg)
 	f->tree_offset[2] = 4;
 	f->tree_offset[3] = 9;
 	f->nodes[0] = split_node(0, -0.5f, 1, 2, 1);
-	f->nodes[1] = leaf_node(-0.0f);
-	f->nodes[2] = leaf_node(1.5f);
-	f->nodes[3] = leaf_node(1e-40f);	/* subnormal */
+	f->nodes[1] = leaf(-0.0f);
+	f->nodes[2] = leaf(1.5f);
+	f->nodes[3] = leaf(1e-40f);	/* subnormal */
 	f->nodes[4] = split_node(11, 2.0f, 1, 4, 0);
 	f->nodes[5] = split_node(3, -1e30f, 2, 3, 1);
-	f->nodes[6] = leaf_node(0.125f);
-	f->nodes[7] = leaf_node(-3.0e20f);
-	f->nodes[8] = leaf_node(0.75f);
+	f->nodes[6] = leaf(0.125f);
+	f->nodes[7] = leaf(-3.0e20f);
+	f->nodes[8] = leaf(0.75f);
 	for (i = 0; i < 9; i++)
 	{
 		f->nodes[i].cover = 100.0f - 7.25f * (float) i;

@@ -16,29 +16,23 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <xgboost/c_api.h>
-
+#include "forest_fixture.h"
 #include "shap.h"
 #include "split.h"
 #include "unit.h"
+#include "xgb_fixture.h"
 
 #define BF_FEATURES		4
 #define PARITY_ROWS		2000
 #define PARITY_FEATURES	12
 
-/* Node constructors with statistics, so hand-built trees read like a dump. */
+/* Nodes with statistics (cover, gain), for SHAP and importance. */
 static QpmTreeNode
-split_node(int32_t feature, float threshold, int32_t left, int32_t right,
-		   int dleft, float cover, float gain)
+split_stats(int32_t feature, float threshold, int32_t left, int32_t right,
+			int dleft, float cover, float gain)
 {
-	QpmTreeNode n;
+	QpmTreeNode n = split_node(feature, threshold, left, right, dleft);
 
-	memset(&n, 0, sizeof(n));
-	n.feature = feature;
-	n.value = threshold;
-	n.left = left;
-	n.right = right;
-	n.default_left = (uint8_t) dleft;
 	n.cover = cover;
 	n.gain = gain;
 	return n;
@@ -46,13 +40,10 @@ split_node(int32_t feature, float threshold, int32_t left, int32_t right,
 
 /* A leaf with its cover. */
 static QpmTreeNode
-leaf(float value, float cover)
+leaf_stats(float value, float cover)
 {
-	QpmTreeNode n;
+	QpmTreeNode n = leaf(value);
 
-	memset(&n, 0, sizeof(n));
-	n.left = n.right = n.feature = -1;
-	n.value = value;
 	n.cover = cover;
 	return n;
 }
@@ -76,21 +67,21 @@ hand_forest(void)
 	f->tree_offset[1] = 9;
 	f->tree_offset[2] = 14;
 	f->tree_offset[3] = 15;
-	n[0] = split_node(0, 1.0f, 1, 4, 1, 10.0f, 8.0f);
-	n[1] = split_node(1, 0.0f, 2, 3, 0, 4.0f, 2.0f);
-	n[2] = leaf(2.0f, 3.0f);
-	n[3] = leaf(-1.0f, 1.0f);
-	n[4] = split_node(0, 3.0f, 5, 6, 0, 6.0f, 4.0f);
-	n[5] = leaf(0.5f, 2.0f);
-	n[6] = split_node(2, 5.0f, 7, 8, 1, 4.0f, 6.0f);
-	n[7] = leaf(4.0f, 1.5f);
-	n[8] = leaf(-3.0f, 2.5f);
-	n[9] = split_node(3, 0.0f, 1, 4, 1, 8.0f, 5.0f);
-	n[10] = split_node(3, -2.0f, 2, 3, 0, 5.0f, 1.0f);
-	n[11] = leaf(7.0f, 0.0f);
-	n[12] = leaf(1.0f, 5.0f);
-	n[13] = leaf(-0.5f, 3.0f);
-	n[14] = leaf(0.125f, 8.0f);
+	n[0] = split_stats(0, 1.0f, 1, 4, 1, 10.0f, 8.0f);
+	n[1] = split_stats(1, 0.0f, 2, 3, 0, 4.0f, 2.0f);
+	n[2] = leaf_stats(2.0f, 3.0f);
+	n[3] = leaf_stats(-1.0f, 1.0f);
+	n[4] = split_stats(0, 3.0f, 5, 6, 0, 6.0f, 4.0f);
+	n[5] = leaf_stats(0.5f, 2.0f);
+	n[6] = split_stats(2, 5.0f, 7, 8, 1, 4.0f, 6.0f);
+	n[7] = leaf_stats(4.0f, 1.5f);
+	n[8] = leaf_stats(-3.0f, 2.5f);
+	n[9] = split_stats(3, 0.0f, 1, 4, 1, 8.0f, 5.0f);
+	n[10] = split_stats(3, -2.0f, 2, 3, 0, 5.0f, 1.0f);
+	n[11] = leaf_stats(7.0f, 0.0f);
+	n[12] = leaf_stats(1.0f, 5.0f);
+	n[13] = leaf_stats(-0.5f, 3.0f);
+	n[14] = leaf_stats(0.125f, 8.0f);
 	return f;
 }
 
@@ -230,11 +221,11 @@ test_refusals(void)
 	chain = qpm_forest_alloc(1, 2 * depth + 1, 1);
 	for (d = 0; d < depth; d++)
 	{
-		chain->nodes[2 * d] = split_node(0, (float) d, 2 * d + 1, 2 * d + 2, 0,
+		chain->nodes[2 * d] = split_stats(0, (float) d, 2 * d + 1, 2 * d + 2, 0,
 										 (float) (depth - d + 1), 1.0f);
-		chain->nodes[2 * d + 1] = leaf((float) d, 1.0f);
+		chain->nodes[2 * d + 1] = leaf_stats((float) d, 1.0f);
 	}
-	chain->nodes[2 * depth] = leaf(-1.0f, 1.0f);
+	chain->nodes[2 * depth] = leaf_stats(-1.0f, 1.0f);
 	chain->tree_offset[1] = 2 * depth + 1;
 	CHECK(qpm_forest_validate(chain, err, sizeof(err)) == 0);
 	CHECK(qpm_forest_shap(chain, x, phi, &bias, err, sizeof(err)) == -1);
@@ -244,11 +235,11 @@ test_refusals(void)
 	chain = qpm_forest_alloc(1, 2 * depth + 1, 1);
 	for (d = 0; d < depth; d++)
 	{
-		chain->nodes[2 * d] = split_node(0, (float) d, 2 * d + 1, 2 * d + 2, 0,
+		chain->nodes[2 * d] = split_stats(0, (float) d, 2 * d + 1, 2 * d + 2, 0,
 										 (float) (depth - d + 1), 1.0f);
-		chain->nodes[2 * d + 1] = leaf((float) d, 1.0f);
+		chain->nodes[2 * d + 1] = leaf_stats((float) d, 1.0f);
 	}
-	chain->nodes[2 * depth] = leaf(-1.0f, 1.0f);
+	chain->nodes[2 * depth] = leaf_stats(-1.0f, 1.0f);
 	chain->tree_offset[1] = 2 * depth + 1;
 	x[0] = 30.5;
 	CHECK(qpm_forest_shap(chain, x, phi, &bias, err, sizeof(err)) == 0);
@@ -314,9 +305,9 @@ test_model_shap(void)
 	{
 		QpmForest  *f = qpm_forest_alloc(1, 3, n);
 
-		f->nodes[0] = split_node(5, 0.0f, 1, 2, 1, 10.0f, 3.0f);
-		f->nodes[1] = leaf(-1.0f, 4.0f);
-		f->nodes[2] = leaf(2.0f, 6.0f);
+		f->nodes[0] = split_stats(5, 0.0f, 1, 2, 1, 10.0f, 3.0f);
+		f->nodes[1] = leaf_stats(-1.0f, 4.0f);
+		f->nodes[2] = leaf_stats(2.0f, 6.0f);
 		f->tree_offset[1] = 3;
 		f->base_score = 0.5f;
 		m.forest = f;
@@ -439,51 +430,6 @@ make_rows(double *x, float *y, int rows, uint64_t seed)
 	}
 }
 
-/* The rows as XGBoost's floats. */
-static float *
-as_float(const double *x, int rows)
-{
-	float	   *f = malloc(sizeof(float) * (size_t) rows * PARITY_FEATURES);
-	size_t		k;
-
-	for (k = 0; k < (size_t) rows * PARITY_FEATURES; k++)
-		f[k] = (float) x[k];
-	return f;
-}
-
-/* Report an XGBoost failure as a test failure; true when rc is 0. */
-static int
-xgb_ok(int rc, const char *what)
-{
-	if (rc != 0)
-		fprintf(stderr, "  XGBoost %s failed: %s\n", what, XGBGetLastError());
-	CHECK(rc == 0);
-	return rc == 0;
-}
-
-/* base_score from the booster's JSON config ("5E-1" in 1.7); NAN if absent. */
-static float
-booster_base_score(BoosterHandle h)
-{
-	bst_ulong	len;
-	const char *cfg;
-	const char *p;
-	char	   *end;
-	float		v;
-
-	if (!xgb_ok(XGBoosterSaveJsonConfig(h, &len, &cfg), "SaveJsonConfig"))
-		return NAN;
-	p = strstr(cfg, "\"learner_model_param\"");
-	p = p ? strstr(p, "\"base_score\":\"") : NULL;
-	if (p == NULL)
-		return NAN;
-	p += strlen("\"base_score\":\"");
-	v = strtof(p, &end);
-	if (end == p || *end != '"')
-		return NAN;
-	return v;
-}
-
 /*
  * Our SHAP values against XGBoost's (type 2: one column per feature, then
  * the bias) on rows, and additivity against the walker.  Prints the
@@ -496,7 +442,7 @@ compare_shap(const char *label, BoosterHandle h, const QpmForest *forest,
 	static const char contrib_cfg[] =
 		"{\"type\": 2, \"training\": false, \"iteration_begin\": 0,"
 		" \"iteration_end\": 0, \"strict_shape\": false}";
-	float	   *xf = as_float(x, rows);
+	float	   *xf = as_float(x, rows, PARITY_FEATURES);
 	DMatrixHandle d;
 	const bst_ulong *shape;
 	bst_ulong	dim;
@@ -581,7 +527,7 @@ check_parity(const char *label, const char *const *params, int rounds)
 
 	make_rows(x, y, PARITY_ROWS, 20240607);
 	make_rows(xtest, NULL, PARITY_ROWS, 99);
-	xf = as_float(x, PARITY_ROWS);
+	xf = as_float(x, PARITY_ROWS, PARITY_FEATURES);
 	if (!xgb_ok(XGDMatrixCreateFromMat(xf, PARITY_ROWS, PARITY_FEATURES, NAN,
 									   &dtrain), "DMatrixCreateFromMat") ||
 		!xgb_ok(XGDMatrixSetFloatInfo(dtrain, "label", y, PARITY_ROWS), "SetFloatInfo") ||
