@@ -204,32 +204,32 @@ qpm_forest_free(QpmForest *f)
  * rounds to a number, never to NaN.  Float accumulation relies on
  * FLT_EVAL_METHOD 0 (SSE on x86-64, any arm64).
  */
+static inline float
+canonical_leaf(const QpmTreeNode *tree, const double *x)
+{
+	const QpmTreeNode *n = tree;
+
+	while (n->left >= 0)
+	{
+		float		v = (float) x[n->feature];
+
+		if (isnan(v))
+			n = tree + (n->default_left ? n->left : n->right);
+		else
+			n = tree + (v < n->value ? n->left : n->right);
+	}
+	return n->value;
+}
+
+/* The canonical prediction: base_score plus each tree's leaf, in order. */
 static float
 predict_canonical(const QpmForest *f, const double *x)
 {
-	const QpmTreeNode *nodes = f->nodes;
-	const int32_t *offset = f->tree_offset;
 	float		sum = f->base_score;
 	int32_t		t;
 
 	for (t = 0; t < f->n_trees; t++)
-	{
-		const QpmTreeNode *tree = nodes + offset[t];
-		const QpmTreeNode *n = tree;
-
-		while (n->left >= 0)
-		{
-			float		v = (float) x[n->feature];
-			int32_t		next;
-
-			if (isnan(v))
-				next = n->default_left ? n->left : n->right;
-			else
-				next = v < n->value ? n->left : n->right;
-			n = tree + next;
-		}
-		sum += n->value;
-	}
+		sum += canonical_leaf(f->nodes + f->tree_offset[t], x);
 	return sum;
 }
 
@@ -314,26 +314,12 @@ qpm_forest_predict(const QpmForest *f, const double *x)
 void
 qpm_forest_predict_prefixes(const QpmForest *f, const double *x, float *out)
 {
-	const QpmTreeNode *nodes = f->nodes;
-	const int32_t *offset = f->tree_offset;
 	float		sum = f->base_score;
 	int32_t		t;
 
 	for (t = 0; t < f->n_trees; t++)
 	{
-		const QpmTreeNode *tree = nodes + offset[t];
-		const QpmTreeNode *n = tree;
-
-		while (n->left >= 0)
-		{
-			float		v = (float) x[n->feature];
-
-			if (isnan(v))
-				n = tree + (n->default_left ? n->left : n->right);
-			else
-				n = tree + (v < n->value ? n->left : n->right);
-		}
-		sum += n->value;
+		sum += canonical_leaf(f->nodes + f->tree_offset[t], x);
 		out[t] = sum;
 	}
 }

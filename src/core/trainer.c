@@ -75,6 +75,26 @@ calibrate_interval(QpmInterval *iv, double *resid, size_t n, double level)
 		iv->resid_hi = 0;
 }
 
+/*
+ * Calibrate m's interval from the n_resid out-of-fold residuals in resid
+ * (room for n).  Too few statements to cross-validate: fall back to the
+ * model's in-sample residuals, which are narrower but better than none.
+ */
+static void
+finish_calibration(QpmModel *m, const double *T, const double *y, size_t n, int p,
+				   double *resid, size_t n_resid, double level)
+{
+	size_t		i;
+
+	if (n_resid < QPM_MIN_CALIBRATION_RESIDUALS)
+	{
+		n_resid = 0;
+		for (i = 0; i < n; i++)
+			resid[n_resid++] = y[i] - qpm_model_predict_transformed(m, T + i * (size_t) p);
+	}
+	calibrate_interval(&m->interval, resid, n_resid, level);
+}
+
 /* Check option ranges; the SQL layer validates too, this guards the core. */
 static int
 check_options(const QpmTrainOptions *opt, char *err, size_t errlen)
@@ -148,14 +168,7 @@ fit_linear(QpmModel *m, const double *T, const double *y, const int *fold,
 			if (fold[i] == f)
 				resid[n_resid++] = y[i] - qpm_model_predict_transformed(&fm, T + i * (size_t) p);
 	}
-	/* Too few statements to cross-validate: fall back to in-sample residuals. */
-	if (n_resid < QPM_MIN_CALIBRATION_RESIDUALS)
-	{
-		n_resid = 0;
-		for (i = 0; i < n; i++)
-			resid[n_resid++] = y[i] - qpm_model_predict_transformed(m, T + i * (size_t) p);
-	}
-	calibrate_interval(&m->interval, resid, n_resid, opt->interval_level);
+	finish_calibration(m, T, y, n, p, resid, n_resid, opt->interval_level);
 	rc = 0;
 done:
 	qpm_free(resid);
@@ -361,13 +374,7 @@ fit_trees(QpmModel *m, const double *T, const double *y, const int *fold,
 	m->forest = fit_subset(T, y, n, p, use, n_rounds, Xf, yf, Xv, yv, opt, err, errlen);
 	if (m->forest == NULL)
 		goto done;
-	if (n_resid < QPM_MIN_CALIBRATION_RESIDUALS)
-	{
-		n_resid = 0;
-		for (i = 0; i < n; i++)
-			resid[n_resid++] = y[i] - qpm_model_predict_transformed(m, T + i * (size_t) p);
-	}
-	calibrate_interval(&m->interval, resid, n_resid, opt->interval_level);
+	finish_calibration(m, T, y, n, p, resid, n_resid, opt->interval_level);
 	rc = 0;
 done:
 	for (f = 0; f < k; f++)
