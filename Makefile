@@ -4,7 +4,7 @@
 #   make unittest                   C unit tests of the ML core (no server)
 
 EXTENSION = query_perf_ml
-EXTVERSION = 1.1
+EXTVERSION = 1.2
 MODULE_big = query_perf_ml
 PGFILEDESC = "query_perf_ml - learn and predict statement execution times"
 
@@ -19,7 +19,7 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/training_jobs.o src/worker_launcher.o src/prediction_log.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql
+DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
 
 REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache training_jobs bad_inputs oldextversions cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
@@ -27,7 +27,8 @@ REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_che
 ISOLATION = cache_invalidation train_while_predict
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check_iso
 
-PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror -Wno-unused-parameter \
+# The library reports the version it was built as (status(), export_model).
+PG_CPPFLAGS = -I$(srcdir)/src -DQPM_LIBRARY_VERSION='"$(EXTVERSION)"' -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 # libxgboost is dlopen()ed on first training (src/xgb_api.c), not linked.
 SHLIB_LINK = -llapacke -lz -lm -ldl -lpthread

@@ -1,7 +1,8 @@
 -- oldextversions: the upgrade path from the first released version, the
 -- pg_stat_statements way.  1.0 is installed, used with the current library,
--- then updated to 1.1; the functions of each version are listed, so a change
--- to the frozen 1.0 script or a new function in 1.1 shows up here.  Models
+-- then updated to 1.1 and to 1.2; the functions of 1.0 and 1.1 are listed,
+-- and what 1.2 adds or changes, so a change to a frozen script or a new
+-- function shows up here.  Models
 -- trained by the released 1.0 library (golden blobs below, made by the 1.0
 -- commit, QPMM format 1) must keep predicting exactly what 1.0 predicted
 -- (float8 bits), before and after the update.  test/e2e/upgrade.sh does the
@@ -168,5 +169,18 @@ SELECT name, query_perf_ml.import_model(query_perf_ml.export_model(name), name) 
 SELECT g.name, count(*) FILTER (WHERE encode(float8send(query_perf_ml.predict(g.name, v.features)), 'hex') = g.bits) AS identical_v2
   FROM golden_predictions g JOIN golden_vectors v USING (queryid) GROUP BY g.name ORDER BY g.name;
 
+-- 1.2: what the update adds or changes (volatility, strictness, definer,
+-- parallel safety, PUBLIC execute).
+CREATE TABLE qpm_functions_1_1 AS SELECT * FROM qpm_functions;
+ALTER EXTENSION query_perf_ml UPDATE TO '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml';
+(SELECT 'added' AS change, * FROM qpm_functions EXCEPT SELECT 'added', * FROM qpm_functions_1_1)
+UNION ALL
+(SELECT 'removed', * FROM qpm_functions_1_1 EXCEPT SELECT 'removed', * FROM qpm_functions)
+ORDER BY function, change;
+SELECT g.name, count(*) FILTER (WHERE encode(float8send(query_perf_ml.predict(g.name, v.features)), 'hex') = g.bits) AS identical_1_2
+  FROM golden_predictions g JOIN golden_vectors v USING (queryid) GROUP BY g.name ORDER BY g.name;
+
+DROP TABLE qpm_functions_1_1;
 DROP VIEW qpm_functions;
 DROP TABLE golden_vectors, golden_predictions;

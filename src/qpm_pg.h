@@ -17,7 +17,9 @@
 #include "core/stmt_features.h"
 #include "core/trainer.h"
 
-#define QPM_LIBRARY_VERSION "1.1"
+#ifndef QPM_LIBRARY_VERSION
+#error "QPM_LIBRARY_VERSION comes from the Makefile (EXTVERSION)"
+#endif
 #define QPM_SCHEMA "query_perf_ml"
 #define QPM_MAX_NAME_BYTES 63
 #define QPM_ALGORITHM_LIST "gradient_boosting, random_forest, linear, auto"

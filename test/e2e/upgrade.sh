@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# test/e2e/upgrade.sh — the upgrade from the first release, with the first
-# release's library.
+# test/e2e/upgrade.sh — the upgrade from every released version, each with
+# its own released library.
 #
 #  1. Copies the server installation of $QPM_PGBIN (Debian layout) into a
-#     scratch directory, so nothing outside it is touched, and builds and
-#     installs there the released 1.0 (the commit before the one that added
-#     query_perf_ml--1.0--1.1.sql; without git history, the current library
-#     stands in for it and the script says so).
-#  2. CREATE EXTENSION query_perf_ml VERSION '1.0'; trains a model of each
-#     algorithm and an inactive version with the 1.0 library; records every
+#     scratch directory, so nothing outside it is touched.  For each released
+#     version V (1.0, 1.1): builds and installs there the library of V's
+#     release commit (the parent of the commit that added the upgrade script
+#     from V; without git history, the current library stands in for it and
+#     the script says so).
+#  2. CREATE EXTENSION query_perf_ml VERSION 'V'; trains a model of each
+#     algorithm and an inactive version with V's library; records every
 #     version's predictions (float8 bits: predicted, lower, upper, predict())
 #     and its export document.
-#  3. Installs the current library (the server is restarted): with the 1.0
-#     SQL still in place, and again after ALTER EXTENSION query_perf_ml
-#     UPDATE, every version predicts and exports identically.
+#  3. Installs the current library (the server is restarted): with V's SQL
+#     still in place, and again after ALTER EXTENSION query_perf_ml UPDATE,
+#     every version predicts and exports identically.
 #  4. The upgraded schema equals a fresh CREATE EXTENSION of the current
 #     version (functions with volatility, strictness, SECURITY DEFINER,
 #     parallel safety, settings and EXECUTE grants; tables, columns, views,
@@ -45,49 +46,24 @@ QPM_PGBIN=$work/pg/usr/lib/postgresql/$QPM_PG_MAJOR/bin
 pgc=$QPM_PGBIN/pg_config
 rm -f "$("$pgc" --sharedir)"/extension/query_perf_ml*
 
-released=""
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-	opened=$(git -C "$top" log --diff-filter=A --format=%H -- query_perf_ml--1.0--1.1.sql | tail -n 1)
-	# (a shallow clone may lack the parent: then there is no 1.0 to build)
-	[ -n "$opened" ] && released=$(git -C "$top" rev-parse -q --verify --short "$opened^" 2>/dev/null || true)
-	if [ -n "$released" ] && ! git -C "$top" show "$released:query_perf_ml.control" 2>/dev/null | grep -q "default_version = '1.0'"; then
-		released=""
-	fi
-fi
-if [ -n "$released" ]; then
-	mkdir -p "$work/v10"
-	git -C "$top" archive "$released" | tar -x -C "$work/v10"
-	make -C "$work/v10" -s -j2 PG_CONFIG="$orig_pgc" with_llvm=no >"$work/v10.log" 2>&1
-	make -C "$work/v10" -s install PG_CONFIG="$pgc" with_llvm=no >>"$work/v10.log" 2>&1
-	echo "# the 1.0 library built from commit $released"
-else
-	echo "# no git history: the current library stands in for 1.0 (only the SQL upgrade is tested)"
-	make -C "$top" -s -j2 PG_CONFIG="$orig_pgc" >/dev/null
-	make -C "$top" -s install PG_CONFIG="$pgc" >/dev/null
-fi
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$work"
-
-qpm_cluster_start
+current=$(sed -n 's/^EXTVERSION = //p' "$top/Makefile")
 restart() { qpm_pguser "$QPM_PGBIN/pg_ctl" -D "$QPM_DATA/data" -m fast -w restart >/dev/null; }
 
-# 2. Models of every algorithm with the 1.0 library.
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE fresh" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL'
-CREATE EXTENSION query_perf_ml VERSION '1.0';
-CREATE TABLE stats AS
-SELECT g::bigint AS queryid, 'SELECT a FROM t' || repeat(' JOIN t USING (a)', g % 3) AS query,
-       1 + g % 20 AS calls, (1 + g % 20) * (0.5 + (g % 97) * (1 + g % 7)) AS total_exec_time,
-       (1 + g % 20) * (g % 13) AS rows, (1 + g % 20) * (g % 97) AS shared_blks_hit,
-       (1 + g % 20) * (g % 7) AS shared_blks_read
-  FROM generate_series(1, 800) g;
-SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats');
-SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats', '{"seed": 5, "lambda": 10, "activate": false}');
-SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{"n_trees": 60}');
-SELECT version FROM query_perf_ml.train_model('rf', 'random_forest', 'stats', '{"n_trees": 24}');
-SQL
-check "1.0 installed" "1.0" "$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
-[ -n "$released" ] && check "1.0 library loaded" "1.0" "$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
-funcs_10=$(q postgres "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace ORDER BY 1::text")
+# The release commit of version $1: the parent of the commit that added the
+# upgrade script from it, if its control file says so; empty otherwise (no
+# git, or a shallow clone without the parent).
+release_commit() {
+	local from=$1 opened c script
+	git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || return 0
+	script=$(cd "$top" && ls query_perf_ml--"$from"--*.sql 2>/dev/null | head -n 1)
+	[ -n "$script" ] || return 0
+	opened=$(git -C "$top" log --diff-filter=A --format=%H -- "$script" | tail -n 1)
+	[ -n "$opened" ] || return 0
+	c=$(git -C "$top" rev-parse -q --verify --short "$opened^" 2>/dev/null || true)
+	if [ -n "$c" ] && git -C "$top" show "$c:query_perf_ml.control" 2>/dev/null | grep -q "default_version = '$from'"; then
+		echo "$c"
+	fi
+}
 
 # Every version (activated in turn): prediction bits on every 5th statement, and its export.
 snapshot() {
@@ -101,24 +77,6 @@ snapshot() {
 	done
 	q postgres "SELECT query_perf_ml.activate_model('lin', 1)" >/dev/null
 }
-before=$(snapshot)
-
-# 3. The current library, first under the 1.0 SQL, then after the update.
-make -C "$top" -s -j2 PG_CONFIG="$orig_pgc" >/dev/null
-make -C "$top" -s install PG_CONFIG="$pgc" >/dev/null
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$work/pg"
-restart
-check "current library loaded under the 1.0 SQL" "$(sed -n "s/^#define QPM_LIBRARY_VERSION \"\(.*\)\"/\1/p" "$top/src/qpm_pg.h")" \
-	"$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
-check "1.0 models predict and export identically with the new library, 1.0 SQL ($(wc -l <<<"$before") lines)" "$before" "$(snapshot)"
-q postgres "ALTER EXTENSION query_perf_ml UPDATE" >/dev/null
-check "ALTER EXTENSION UPDATE reaches the default version" \
-	"$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$top/query_perf_ml.control")" \
-	"$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
-check "1.0 models predict and export identically after the update" "$before" "$(snapshot)"
-
-# 4. Upgraded schema = fresh install.
-q fresh "CREATE EXTENSION query_perf_ml" >/dev/null
 schema() {	# every object of the extension's schema, with the properties that matter
 	q "$1" "
 	SELECT 'function ' || p.oid::regprocedure || ' ' || p.provolatile::text || p.proisstrict::int || p.prosecdef::int || p.proparallel::text
@@ -143,15 +101,80 @@ schema() {	# every object of the extension's schema, with the properties that ma
 	SELECT 'schema acl ' || coalesce(n.nspacl::text, '') FROM pg_namespace n WHERE n.nspname = 'query_perf_ml'
 	ORDER BY 1"
 }
-fresh_schema=$(schema fresh)
-check "the upgraded schema equals a fresh install ($(wc -l <<<"$fresh_schema") objects)" "$fresh_schema" "$(schema postgres)"
-funcs_11=$(q fresh "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace ORDER BY 1::text")
-new_funcs=$(comm -13 <(sort <<<"$funcs_10") <(sort <<<"$funcs_11") | tr '\n' ' ')
-check "every function of the new version exists after the update" "" \
-	"$(comm -23 <(sort <<<"$funcs_11") <(q postgres "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace" | sort) | tr '\n' ' ')"
-echo "# functions added since 1.0: ${new_funcs:-none}"
-check "training after the update" "2" "$(q postgres "SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{\"n_trees\": 20}')")"
-check "no backend crashed (server log)" "0" "$(grep -c 'terminated by signal\|server process .* exited with exit code [^0]' "$QPM_DATA/server.log" || true)"
+
+# One upgrade path, on its own cluster: version $1 with its own library, then
+# the current library under the old SQL, then ALTER EXTENSION UPDATE.
+upgrade_from() {
+	local from=$1 released before fresh_schema funcs_old funcs_new new_funcs
+	rm -f "$("$pgc" --sharedir)"/extension/query_perf_ml* "$("$pgc" --pkglibdir)"/query_perf_ml.so
+	released=$(release_commit "$from")
+	if [ -n "$released" ]; then
+		rm -rf "$work/old" && mkdir -p "$work/old"
+		git -C "$top" archive "$released" | tar -x -C "$work/old"
+		make -C "$work/old" -s -j2 PG_CONFIG="$orig_pgc" with_llvm=no >"$work/old.log" 2>&1
+		make -C "$work/old" -s install PG_CONFIG="$pgc" with_llvm=no >>"$work/old.log" 2>&1
+		echo "# the $from library built from commit $released"
+	else
+		echo "# no git history: the current library stands in for $from (only the SQL upgrade is tested)"
+		make -C "$top" -s -j2 PG_CONFIG="$orig_pgc" >/dev/null
+		make -C "$top" -s install PG_CONFIG="$pgc" >/dev/null
+		# the old scripts are still shipped, so the current install has them
+	fi
+	[ "$(id -u)" -eq 0 ] && chown -R postgres "$work"
+
+	qpm_cluster_start
+
+	# 2. Models of every algorithm with the old library.
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE fresh" >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 -v v="$from" -d postgres >/dev/null <<'SQL'
+	CREATE EXTENSION query_perf_ml VERSION :'v';
+	CREATE TABLE stats AS
+	SELECT g::bigint AS queryid, 'SELECT a FROM t' || repeat(' JOIN t USING (a)', g % 3) AS query,
+	       1 + g % 20 AS calls, (1 + g % 20) * (0.5 + (g % 97) * (1 + g % 7)) AS total_exec_time,
+	       (1 + g % 20) * (g % 13) AS rows, (1 + g % 20) * (g % 97) AS shared_blks_hit,
+	       (1 + g % 20) * (g % 7) AS shared_blks_read
+	  FROM generate_series(1, 800) g;
+	SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats');
+	SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats', '{"seed": 5, "lambda": 10, "activate": false}');
+	SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{"n_trees": 60}');
+	SELECT version FROM query_perf_ml.train_model('rf', 'random_forest', 'stats', '{"n_trees": 24}');
+	SQL
+	check "$from installed" "$from" "$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
+	[ -n "$released" ] && check "$from library loaded" "$from" "$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
+	funcs_old=$(q postgres "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace ORDER BY 1::text")
+	before=$(snapshot)
+
+	# 3. The current library, first under the old SQL, then after the update.
+	make -C "$top" -s -j2 PG_CONFIG="$orig_pgc" >/dev/null
+	make -C "$top" -s install PG_CONFIG="$pgc" >/dev/null
+	[ "$(id -u)" -eq 0 ] && chown -R postgres "$work/pg"
+	restart
+	check "current library loaded under the $from SQL" "$current" \
+		"$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
+	check "$from models predict and export identically with the new library, $from SQL ($(wc -l <<<"$before") lines)" "$before" "$(snapshot)"
+	q postgres "ALTER EXTENSION query_perf_ml UPDATE" >/dev/null
+	check "ALTER EXTENSION UPDATE from $from reaches the default version" \
+		"$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$top/query_perf_ml.control")" \
+		"$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
+	check "$from models predict and export identically after the update" "$before" "$(snapshot)"
+
+	# 4. Upgraded schema = fresh install.
+	q fresh "CREATE EXTENSION query_perf_ml" >/dev/null
+	fresh_schema=$(schema fresh)
+	check "the schema upgraded from $from equals a fresh install ($(wc -l <<<"$fresh_schema") objects)" "$fresh_schema" "$(schema postgres)"
+	funcs_new=$(q fresh "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace ORDER BY 1::text")
+	new_funcs=$(comm -13 <(sort <<<"$funcs_old") <(sort <<<"$funcs_new") | tr '\n' ' ')
+	check "every function of the new version exists after the update from $from" "" \
+		"$(comm -23 <(sort <<<"$funcs_new") <(q postgres "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'query_perf_ml'::regnamespace" | sort) | tr '\n' ' ')"
+	echo "# functions added since $from: ${new_funcs:-none}"
+	check "training after the update from $from" "2" "$(q postgres "SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{\"n_trees\": 20}')")"
+	check "no backend crashed (server log, from $from)" "0" "$(grep -c 'terminated by signal\|server process .* exited with exit code [^0]' "$QPM_DATA/server.log" || true)"
+	qpm_cluster_stop
+}
+
+for from in 1.0 1.1; do
+	upgrade_from "$from"
+done
 
 echo "upgrade: $((n - fail)) passed, $fail failed"
 exit $((fail > 0))
