@@ -126,7 +126,7 @@ upgrade_from() {
 
 	# 2. Models of every algorithm with the old library.
 	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE fresh" >/dev/null
-	psql -X -q -v ON_ERROR_STOP=1 -v v="$from" -d postgres >/dev/null <<'SQL'
+	psql -X -q -v ON_ERROR_STOP=1 -v v="$from" -d postgres >/dev/null <<-'SQL'
 	CREATE EXTENSION query_perf_ml VERSION :'v';
 	CREATE TABLE stats AS
 	SELECT g::bigint AS queryid, 'SELECT a FROM t' || repeat(' JOIN t USING (a)', g % 3) AS query,
