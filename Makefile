@@ -1,6 +1,7 @@
 # query_perf_ml — PGXS build.
 #   make && make install            build and install into the server of $(PG_CONFIG)
-#   make installcheck               pg_regress on a temporary instance (see REGRESS_OPTS)
+#   make installcheck               pg_regress and pg_isolation_regress on temporary
+#                                   instances (see REGRESS_OPTS); as root use test/regress.sh
 #   make unittest                   C unit tests of the ML core (no server)
 
 EXTENSION = query_perf_ml
@@ -25,7 +26,10 @@ REGRESS = setup features training prediction trees explain export pgss history e
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
 ISOLATION = cache_invalidation train_while_predict
-ISOLATION_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check_iso
+# The specs and their expected outputs live under test/isolation (the later
+# --inputdir wins over the one PGXS passes).
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \
+	--temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check_iso
 
 # The library reports the version it was built as (status(), export_model).
 PG_CPPFLAGS = -I$(srcdir)/src -DQPM_LIBRARY_VERSION='"$(EXTVERSION)"' -Wall -Wextra -Werror -Wno-unused-parameter \
