@@ -21,3 +21,23 @@ SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::flo
 SELECT query_perf_ml.drop_model('cached');
 SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]);
 SELECT cache_invalidations > 0 AS invalidated FROM query_perf_ml.status();
+
+-- An empty name is not a model name (22023, as for every other function),
+-- whether or not the default model, cached under "", was looked up before.
+SELECT version FROM query_perf_ml.train_model('cache_default', 'linear', 'synth');
+SELECT query_perf_ml.predict('', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]);
+SELECT predicted_ms > 0 AS default_model_cached FROM query_perf_ml.predict_query_execution('{}'::jsonb);
+SELECT query_perf_ml.predict('', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]);
+
+-- A model first looked up inside a parallel query: predict() runs in the
+-- leader, above the Gather, where no new snapshot may be taken.
+SELECT version FROM query_perf_ml.train_model('cache_par', 'linear', 'synth');
+CREATE TABLE cache_vecs AS SELECT features FROM query_perf_ml.feature_vectors('synth');
+\c
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT count(*) FILTER (WHERE query_perf_ml.predict('cache_par', features) > 0) FROM cache_vecs;
+SELECT count(*) FILTER (WHERE query_perf_ml.predict('cache_par', features) > 0) AS predicted FROM cache_vecs;

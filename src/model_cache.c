@@ -3,84 +3,274 @@
  *
  * predict() runs once per row of a large query, so it must not touch the
  * catalog or the blob: the cache maps the requested model name (or "" for
- * the default model) to a deserialized model.  It is keyed on names and
- * resolved model ids, never on blob contents (hashing or detoasting a large
- * blob per call would cost more than the prediction).
+ * the default model) to a deserialized model.  It is keyed on names, never
+ * on blob contents (hashing or detoasting a large blob per call would cost
+ * more than the prediction).  At most QPM_CACHE_SLOTS names are listed; a
+ * new one takes the place of the least recently used.
+ *
+ * Lifetime — the rule qpm_pg.h and core/model.h refer to.  An entry leaves
+ * the table when it is evicted or flushed; it is freed then, unless calls
+ * hold pins on it: a pinned entry is only detached (no lookup finds it any
+ * more) and freed when its last pin goes.  So a nested call may load and
+ * evict freely, and:
+ *  - qpm_model_cache_pin() returns a model that stays valid and unchanged
+ *    until qpm_model_cache_unpin().  Every caller that runs anything between
+ *    the lookup and its last use of the model pins: a source scan is user
+ *    SQL, which may predict with 20 other names, activate or train models,
+ *    or make this backend reset its caches.
+ *  - qpm_model_cache_get_text() (predict(), the per-row path) returns an
+ *    unpinned model, valid until the next lookup in this backend; its
+ *    caller uses it at once and runs nothing else in between.
+ * A pin belongs to the resource owner current when it is taken.  The
+ * caller releases it at the end of the call; on ERROR, the release of that
+ * owner by the aborting (sub)transaction does, which covers a
+ * subtransaction that a PL/pgSQL EXCEPTION block rolls back.  Resource
+ * owners rather than a reset callback on the caller's memory context,
+ * because that context is often reset long after the call (a per-query
+ * context), which would hold entries and their memory pinned as long;
+ * the server tracks its own buffer and relation pins the same way, and a
+ * pin still held when its owner commits is reported as a leak.
  *
  * Invalidation: a statement trigger on model_store calls
  * CacheInvalidateRelcacheByRelid on the table for every change, whoever
- * makes it; the relcache callback registered here only sets a flag (it can
- * run at awkward moments), and the next lookup flushes everything.  Other
- * backends process the message when they next accept invalidations — at
- * the start of their next transaction or statement — so every statement
- * sees one consistent model version, and the next one sees the change.
+ * makes it.  The relcache callback only counts (inval_generation): it can
+ * run at awkward moments, even inside a lookup.  A lookup first flushes the
+ * table if the count moved since the last flush.  model_store's OID is kept
+ * across flushes and looked up again before each catalog read; while it is
+ * being looked up every relcache invalidation counts (a reset, OID 0,
+ * always does).  A model is read with a snapshot taken after that, so an
+ * invalidation that arrives during or after the read moves the count past
+ * the flush the entry was loaded after: the entry serves its caller but is
+ * flushed at the next lookup, never kept as current.
  *
- * Memory: entries live in a context under TopMemoryContext, reset on flush;
- * each entry's trees (a tree model's flat forest) live in a child context of
- * their own, deleted when the entry is evicted.
+ * Which version a statement sees.  A backend processes invalidations when a
+ * transaction starts and when it first locks a relation in it, which
+ * inside a transaction block may never happen again; so the first lookup
+ * after a statement starts (the ExecutorStart or ProcessUtility hook)
+ * processes them, once per statement (nested ones included), never per
+ * predict() call.  Under READ COMMITTED a model is read with the latest
+ * snapshot, as the system catalogs are: a statement uses the versions
+ * committed when it first looks them up.  Under REPEATABLE READ and
+ * SERIALIZABLE it is read with the transaction's snapshot, and such entries
+ * are dropped when the transaction ends; in a parallel query, where no new
+ * snapshot may be taken, with the statement's, dropped when the next
+ * statement starts.  A pinned model does not change until it is unpinned.
+ *
+ * Memory: each entry lives, with its model's trees, in a context of its own
+ * under "query_perf_ml model cache" (TopMemoryContext), deleted when the
+ * entry is freed.
  */
 #include "postgres.h"
 
-#include <math.h>
-
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 #include "core/serialize.h"
 #include "qpm_pg.h"
 
 #define QPM_CACHE_SLOTS 16
 
-typedef struct CacheSlot
+typedef struct CacheEntry
 {
+	QpmCachedModel cm;			/* what callers see */
 	char		key[QPM_MAX_NAME_BYTES + 1];	/* requested name, "" = default */
 	int			key_len;
-	uint64		last_used;
-	MemoryContext mcxt;			/* owns the model's trees, if any */
-	QpmCachedModel entry;
-} CacheSlot;
+	uint64		last_used;		/* use_clock of the last lookup */
+	int			pins;			/* calls holding it */
+	bool		listed;			/* in table[]; else detached, freed at its last unpin */
+	MemoryContext mcxt;			/* owns this entry and its model's trees */
+} CacheEntry;
+
+typedef struct CachePin
+{
+	CacheEntry *entry;
+	ResourceOwner owner;
+} CachePin;
 
 static MemoryContext cache_ctx = NULL;
-static CacheSlot *slots = NULL;
-static int	n_slots = 0;
-static CacheSlot *last_slot = NULL;
+static CacheEntry *table[QPM_CACHE_SLOTS];
+static int	n_listed = 0;
+static CacheEntry *hot = NULL;	/* predict()'s last entry; NULL: slow path */
+static CachePin *pins = NULL;
+static int	n_pins = 0;
+static int	max_pins = 0;
 static uint64 use_clock = 0;
-static bool stale = false;
+static uint64 inval_generation = 0;	/* invalidations of model_store seen */
+static uint64 flushed_generation = 0;	/* inval_generation at the last flush */
 static Oid	store_relid = InvalidOid;
+static bool new_statement = true;
+static bool reload_next_statement = false;
+static bool reload_next_transaction = false;
 static int64 stat_hits = 0;
 static int64 stat_misses = 0;
 static int64 stat_invalidations = 0;
+static ExecutorStart_hook_type prev_executor_start = NULL;
+static ProcessUtility_hook_type prev_process_utility = NULL;
 
-/* Relcache callback: remember that model_store changed. */
+/* Relcache callback: count what may change model_store's active versions. */
 static void
 model_store_invalidated(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == store_relid)
-		stale = true;
+	if (relid == InvalidOid || relid == store_relid || !OidIsValid(store_relid))
+	{
+		inval_generation++;
+		hot = NULL;
+	}
 }
 
-/* Register the invalidation callback (from _PG_init). */
+/* A statement starts: its first lookup processes invalidations. */
+static void
+statement_starts(void)
+{
+	hot = NULL;
+	new_statement = true;
+	if (reload_next_statement)
+	{
+		reload_next_statement = false;
+		inval_generation++;
+	}
+}
+
+/* ExecutorStart hook: see statement_starts. */
+static void
+cache_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	statement_starts();
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/* ProcessUtility hook: DO and CALL are statements too (their PL/pgSQL may use no executor). */
+static void
+cache_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					  ProcessUtilityContext context, ParamListInfo params,
+					  QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	statement_starts();
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+							 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+}
+
+/* Transaction callback: entries read with the transaction's snapshot end with it. */
+static void
+cache_xact_event(XactEvent event, void *arg)
+{
+	if (reload_next_transaction)
+	{
+		reload_next_transaction = false;
+		inval_generation++;
+		hot = NULL;
+	}
+}
+
+/* Free an entry that is neither listed nor pinned. */
+static void
+free_entry(CacheEntry *e)
+{
+	Assert(!e->listed && e->pins == 0);
+	MemoryContextDelete(e->mcxt);
+}
+
+/* Take an entry out of the table; free it unless a call holds it. */
+static void
+unlist(CacheEntry *e)
+{
+	int			i;
+
+	for (i = 0; i < n_listed; i++)
+		if (table[i] == e)
+		{
+			table[i] = table[--n_listed];
+			break;
+		}
+	e->listed = false;
+	if (hot == e)
+		hot = NULL;
+	if (e->pins == 0)
+		free_entry(e);
+}
+
+/* Drop every listed entry (pinned ones survive, detached). */
+static void
+cache_flush(void)
+{
+	while (n_listed > 0)
+		unlist(table[n_listed - 1]);
+	flushed_generation = inval_generation;
+	stat_invalidations++;
+}
+
+/* Release pin i; a detached entry goes with its last pin. */
+static void
+unpin_at(int i)
+{
+	CacheEntry *e = pins[i].entry;
+
+	memmove(&pins[i], &pins[i + 1], sizeof(CachePin) * (n_pins - i - 1));
+	n_pins--;
+	if (--e->pins == 0 && !e->listed)
+		free_entry(e);
+}
+
+/*
+ * Resource owner release: drop the pins of the owner being released (it is
+ * CurrentResourceOwner during the callback).  At the top level, whatever
+ * is left.  Only a pin still held at a commit is a leak.
+ */
+static void
+release_pins(ResourceReleasePhase phase, bool isCommit, bool isTopLevel, void *arg)
+{
+	int			i;
+
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || n_pins == 0)
+		return;
+	for (i = n_pins - 1; i >= 0; i--)
+	{
+		if (pins[i].owner != CurrentResourceOwner &&
+			!(isTopLevel && CurrentResourceOwner == TopTransactionResourceOwner))
+			continue;
+		if (isCommit)
+			elog(WARNING, "query_perf_ml model cache: pin on model \"%s\" not released",
+				 pins[i].entry->cm.name);
+		unpin_at(i);
+	}
+}
+
+/* Register the callbacks and hooks (from _PG_init). */
 void
 qpm_model_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(model_store_invalidated, (Datum) 0);
+	RegisterResourceReleaseCallback(release_pins, NULL);
+	RegisterXactCallback(cache_xact_event, NULL);
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = cache_executor_start;
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = cache_process_utility;
 }
 
-/* Drop every entry. */
-static void
-cache_flush(void)
+/* The cache's own context, created on first use. */
+static MemoryContext
+cache_context(void)
 {
-	if (cache_ctx != NULL)
-		MemoryContextReset(cache_ctx);
-	slots = NULL;
-	n_slots = 0;
-	last_slot = NULL;
-	store_relid = InvalidOid;
-	stale = false;
-	stat_invalidations++;
+	if (cache_ctx == NULL)
+		cache_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml model cache",
+										  ALLOCSET_SMALL_SIZES);
+	return cache_ctx;
 }
 
 /* Deserialize a stored blob, or ERROR with the reason. */
@@ -98,49 +288,69 @@ qpm_model_from_blob(const bytea *blob, const char *what, QpmModel *out)
 				 errhint("Drop it and train it again, or restore it from a backup.")));
 }
 
-/* Find the slot for a key, or NULL. */
-static CacheSlot *
-find_slot(const char *key, int key_len)
+/* The listed entry for a key, or NULL. */
+static CacheEntry *
+find_listed(const char *key, int key_len)
 {
 	int			i;
 
-	for (i = 0; i < n_slots; i++)
-		if (slots[i].key_len == key_len && memcmp(slots[i].key, key, key_len) == 0)
-			return &slots[i];
+	for (i = 0; i < n_listed; i++)
+		if (table[i]->key_len == key_len && memcmp(table[i]->key, key, key_len) == 0)
+			return table[i];
 	return NULL;
 }
 
-/* Load from the catalog into a slot (the least recently used when full). */
-static CacheSlot *
-load_slot(const char *name)
+/* Read the active version with the snapshot the isolation level calls for (banner). */
+static QpmStoredModel *
+read_active_version(const char *name)
 {
 	QpmStoredModel *sm;
-	QpmModel	model;
-	CacheSlot  *slot;
+
+	if (IsolationUsesXactSnapshot())
+	{
+		reload_next_transaction = true;
+		PushActiveSnapshot(GetTransactionSnapshot());
+	}
+	else if (IsInParallelMode())
+	{
+		reload_next_statement = true;
+		PushActiveSnapshot(GetActiveSnapshot());
+	}
+	else
+		PushActiveSnapshot(GetLatestSnapshot());
+	/* On ERROR, the (sub)transaction's abort pops the snapshot. */
+	sm = qpm_catalog_load_active(name);
+	PopActiveSnapshot();
+	return sm;
+}
+
+/* Load from the catalog and list it, in place of the least recently used when full. */
+static CacheEntry *
+load_entry(const char *name, const char *key, int key_len)
+{
+	QpmStoredModel *sm;
+	CacheEntry *e;
 	MemoryContext mcxt;
 	MemoryContext old;
 	char		what[QPM_MAX_NAME_BYTES + 32];
-	int			key_len = name ? (int) strlen(name) : 0;
 
-	sm = qpm_catalog_load_active(name);
+	/* Until the OID is known again, every relcache invalidation counts. */
+	store_relid = InvalidOid;
+	store_relid = get_relname_relid("model_store", get_namespace_oid(QPM_SCHEMA, false));
+	if (flushed_generation != inval_generation)
+		cache_flush();
+	/* The snapshot is taken after the flush: a later change moves the count. */
+	sm = read_active_version(name);
 	snprintf(what, sizeof(what), "\"%s\" version %d", sm->name, sm->version);
 
-	if (!OidIsValid(store_relid))
-		store_relid = get_relname_relid("model_store", get_namespace_oid(QPM_SCHEMA, false));
-	/* An invalidation may have arrived while we read the catalog. */
-	if (stale)
-		cache_flush();
-	if (cache_ctx == NULL)
-		cache_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml model cache",
-										  ALLOCSET_SMALL_SIZES);
-
 	/* Deserialize into the entry's own context; drop it if that fails. */
-	mcxt = AllocSetContextCreate(cache_ctx, "query_perf_ml cached model",
+	mcxt = AllocSetContextCreate(cache_context(), "query_perf_ml cached model",
 								 ALLOCSET_SMALL_SIZES);
+	e = MemoryContextAllocZero(mcxt, sizeof(CacheEntry));
 	old = MemoryContextSwitchTo(mcxt);
 	PG_TRY();
 	{
-		qpm_model_from_blob(sm->blob, what, &model);
+		qpm_model_from_blob(sm->blob, what, &e->cm.model);
 	}
 	PG_CATCH();
 	{
@@ -151,87 +361,129 @@ load_slot(const char *name)
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 
-	if (slots == NULL)
-		slots = MemoryContextAllocZero(cache_ctx, sizeof(CacheSlot) * QPM_CACHE_SLOTS);
-	if (n_slots < QPM_CACHE_SLOTS)
-		slot = &slots[n_slots++];
-	else
+	memcpy(e->key, key, key_len);
+	e->key_len = key_len;
+	e->mcxt = mcxt;
+	e->cm.model_id = sm->model_id;
+	e->cm.version = sm->version;
+	strlcpy(e->cm.name, sm->name, sizeof(e->cm.name));
+	strlcpy(e->cm.algorithm, sm->algorithm, sizeof(e->cm.algorithm));
+	MemoryContextSetIdentifier(mcxt, e->cm.name);
+
+	if (n_listed == QPM_CACHE_SLOTS)
 	{
+		CacheEntry *lru = table[0];
 		int			i;
 
-		slot = &slots[0];
-		for (i = 1; i < n_slots; i++)
-			if (slots[i].last_used < slot->last_used)
-				slot = &slots[i];
-		MemoryContextDelete(slot->mcxt);
+		for (i = 1; i < n_listed; i++)
+			if (table[i]->last_used < lru->last_used)
+				lru = table[i];
+		unlist(lru);
 	}
-	memset(slot, 0, sizeof(*slot));
-	if (name)
-		memcpy(slot->key, name, key_len);
-	slot->key_len = key_len;
-	slot->mcxt = mcxt;
-	slot->entry.model_id = sm->model_id;
-	slot->entry.version = sm->version;
-	strlcpy(slot->entry.name, sm->name, sizeof(slot->entry.name));
-	strlcpy(slot->entry.algorithm, sm->algorithm, sizeof(slot->entry.algorithm));
-	/* cppcheck-suppress uninitvar ; set by qpm_model_from_blob, PG_CATCH re-throws */
-	slot->entry.model = model;
-	return slot;
+	table[n_listed++] = e;
+	e->listed = true;
+	return e;
 }
 
-/* Lookup by key; see qpm_pg.h for the pointer's lifetime. */
-static const QpmCachedModel *
-cache_get(const char *name, int len)
+/* The entry for a name (NULL = default model), loaded if needed. */
+static CacheEntry *
+lookup(const char *name)
 {
-	CacheSlot  *slot;
+	const char *key = name ? name : "";
+	int			key_len = (int) strlen(key);
+	CacheEntry *e;
 
-	if (stale)
+	if (new_statement)
+	{
+		new_statement = false;
+		AcceptInvalidationMessages();
+	}
+	if (flushed_generation != inval_generation)
 		cache_flush();
-	slot = find_slot(name ? name : "", name ? len : 0);
-	if (slot != NULL)
+	e = find_listed(key, key_len);
+	if (e != NULL)
 		stat_hits++;
 	else
 	{
 		stat_misses++;
-		slot = load_slot(name);
+		e = load_entry(name, key, key_len);
 	}
-	slot->last_used = ++use_clock;
-	last_slot = slot;
-	return &slot->entry;
+	e->last_used = ++use_clock;
+	return e;
 }
 
-/* Active model for a C-string name (NULL = default model). */
+/* Active model for a name (NULL = default), pinned until qpm_model_cache_unpin. */
 const QpmCachedModel *
-qpm_model_cache_get(const char *name)
+qpm_model_cache_pin(const char *name)
 {
+	CacheEntry *e;
+
 	if (name != NULL && strlen(name) > QPM_MAX_NAME_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name)));
-	return cache_get(name, name ? (int) strlen(name) : 0);
+	if (CurrentResourceOwner == NULL)
+		elog(ERROR, "query_perf_ml model cache used without a resource owner");
+	/* Room first: once the entry is found, pinning it cannot fail. */
+	if (n_pins == max_pins)
+	{
+		int			n = max_pins ? max_pins * 2 : 8;
+
+		pins = pins ? repalloc(pins, sizeof(CachePin) * n) :
+			MemoryContextAlloc(cache_context(), sizeof(CachePin) * n);
+		max_pins = n;
+	}
+	e = lookup(name);
+	pins[n_pins].entry = e;
+	pins[n_pins].owner = CurrentResourceOwner;
+	n_pins++;
+	e->pins++;
+	return &e->cm;
 }
 
-/* Hot path: compare the text argument with the last slot before anything else. */
+/* Release the caller's pin on a model (the latest one it took on it). */
+void
+qpm_model_cache_unpin(const QpmCachedModel *cm)
+{
+	int			i;
+
+	for (i = n_pins - 1; i >= 0; i--)
+		if (&pins[i].entry->cm == cm && pins[i].owner == CurrentResourceOwner)
+		{
+			unpin_at(i);
+			return;
+		}
+	elog(ERROR, "query_perf_ml model cache: model \"%s\" is not pinned", cm->name);
+}
+
+/*
+ * predict()'s lookup: the same name as the previous call costs a compare.
+ * An empty or too long name is refused as every other function refuses it.
+ */
 const QpmCachedModel *
 qpm_model_cache_get_text(text *name)
 {
 	const char *p = VARDATA_ANY(name);
 	int			len = VARSIZE_ANY_EXHDR(name);
+	CacheEntry *e;
 
-	if (!stale && last_slot != NULL && last_slot->key_len == len &&
-		memcmp(last_slot->key, p, len) == 0 && len > 0)
+	if (hot != NULL && hot->key_len == len && memcmp(hot->key, p, len) == 0)
 	{
 		stat_hits++;
-		return &last_slot->entry;
+		return &hot->cm;
 	}
-	return qpm_model_cache_get(text_to_cstring(name));
+	e = lookup(qpm_model_name_arg(name));
+	/* An entry read while an invalidation arrived is looked up again next time. */
+	if (flushed_generation == inval_generation)
+		hot = e;
+	return &e->cm;
 }
 
 /* Counters for status(). */
 void
 qpm_model_cache_stats(int *entries, int64 *hits, int64 *misses, int64 *invalidations)
 {
-	*entries = stale ? 0 : n_slots;
+	*entries = flushed_generation != inval_generation ? 0 : n_listed;
 	*hits = stat_hits;
 	*misses = stat_misses;
 	*invalidations = stat_invalidations;

@@ -125,11 +125,16 @@ typedef struct QpmCachedModel
 } QpmCachedModel;
 
 /*
- * Active model for name (NULL = default).  The pointer stays valid until the
- * next call of this function; copy what must outlive it.
+ * How long a cached model stays valid is the cache's rule (model_cache.c's
+ * banner): a pinned model until it is unpinned, predict()'s unpinned one
+ * until the next lookup.  A copy of the struct shares the trees: it is
+ * valid no longer.
  */
-const QpmCachedModel *qpm_model_cache_get(const char *name);
-/* Same, with the name as a (possibly toasted) text datum: the hot path. */
+/* Active model for name (NULL = default), pinned; pair with qpm_model_cache_unpin. */
+const QpmCachedModel *qpm_model_cache_pin(const char *name);
+/* Release a pin (on ERROR, the (sub)transaction's abort releases it). */
+void		qpm_model_cache_unpin(const QpmCachedModel *cm);
+/* predict()'s lookup by a (possibly toasted) text name: unpinned. */
 const QpmCachedModel *qpm_model_cache_get_text(text *name);
 void		qpm_model_cache_init(void);
 void		qpm_model_cache_stats(int *entries, int64 *hits, int64 *misses,

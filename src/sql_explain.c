@@ -16,9 +16,8 @@
  * linear model; `value` is still the raw input, NULL when missing.
  *
  * The input is read exactly as predict_query_execution reads it (helpers
- * in sql_common.c).  The source is scanned before the model is looked up,
- * so the model pointer the cache returns is used with no other lookup in
- * between (a lookup may flush the cache).
+ * in sql_common.c), the source before the model is looked up; the model is
+ * pinned while it is used, as everywhere but in predict() (model_cache.c).
  */
 #include "postgres.h"
 
@@ -81,6 +80,7 @@ qpm_explain_queryid(PG_FUNCTION_ARGS)
 {
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
+	const QpmCachedModel *cm;
 	double		x[QPM_STMT_N_FEATURES];
 
 	if (PG_ARGISNULL(0))
@@ -88,7 +88,9 @@ qpm_explain_queryid(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
 	qpm_queryid_features(relid, PG_GETARG_INT64(0), x);
-	emit_explanation(fcinfo, qpm_model_cache_get(name), x);
+	cm = qpm_model_cache_pin(name);
+	emit_explanation(fcinfo, cm, x);
+	qpm_model_cache_unpin(cm);
 	return (Datum) 0;
 }
 
@@ -105,8 +107,9 @@ qpm_explain_features(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("features must not be NULL"),
 				 errhint("Pass '{}' to explain the prediction with every feature imputed.")));
-	cm = qpm_model_cache_get(name);
+	cm = qpm_model_cache_pin(name);
 	qpm_jsonb_features(PG_GETARG_JSONB_P(0), cm->model.feature_set, cm->name, x);
 	emit_explanation(fcinfo, cm, x);
+	qpm_model_cache_unpin(cm);
 	return (Datum) 0;
 }

@@ -3,9 +3,11 @@
  *
  * predict(model, float8[]) is the bulk path: after the first call of a
  * statement it compares the model name with the cached one, checks the
- * array and walks the model, with no allocation and no catalog access.
+ * array and walks the model, with no allocation and no catalog access; it
+ * runs nothing between lookup and use, so it does not pin the model.
  * The other functions read features from a source or from jsonb and return
- * the interval too.
+ * the interval too; they pin the model for the whole call, since a source
+ * is user SQL that may use the model cache itself (model_cache.c).
  */
 #include "postgres.h"
 
@@ -116,20 +118,23 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 	int64		queryid;
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
-	QpmCachedModel cm;
+	const QpmCachedModel *cm;
 	double		x[QPM_STMT_N_FEATURES];
 	QpmPrediction pr;
+	Datum		result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
 	queryid = PG_GETARG_INT64(0);
-	cm = *qpm_model_cache_get(name);
+	cm = qpm_model_cache_pin(name);
 	qpm_queryid_features(relid, queryid, x);
-	qpm_model_predict(&cm.model, x, &pr);
-	qpm_maybe_log_prediction(&cm, queryid, &pr);
-	PG_RETURN_DATUM(prediction_datum(fcinfo, true, queryid, &cm, &pr));
+	qpm_model_predict(&cm->model, x, &pr);
+	qpm_maybe_log_prediction(cm, queryid, &pr);
+	result = prediction_datum(fcinfo, true, queryid, cm, &pr);
+	qpm_model_cache_unpin(cm);
+	PG_RETURN_DATUM(result);
 }
 
 /* predict_query_execution(features jsonb, model text): what-if prediction */
@@ -138,9 +143,10 @@ qpm_predict_features(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *features;
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
-	QpmCachedModel cm;
+	const QpmCachedModel *cm;
 	double		x[QPM_MAX_FEATURES];
 	QpmPrediction pr;
+	Datum		result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -148,10 +154,12 @@ qpm_predict_features(PG_FUNCTION_ARGS)
 				 errmsg("features must not be NULL"),
 				 errhint("Pass '{}' to predict with every feature imputed.")));
 	features = PG_GETARG_JSONB_P(0);
-	cm = *qpm_model_cache_get(name);
-	qpm_jsonb_features(features, cm.model.feature_set, cm.name, x);
-	qpm_model_predict(&cm.model, x, &pr);
-	PG_RETURN_DATUM(prediction_datum(fcinfo, false, 0, &cm, &pr));
+	cm = qpm_model_cache_pin(name);
+	qpm_jsonb_features(features, cm->model.feature_set, cm->name, x);
+	qpm_model_predict(&cm->model, x, &pr);
+	result = prediction_datum(fcinfo, false, 0, cm, &pr);
+	qpm_model_cache_unpin(cm);
+	PG_RETURN_DATUM(result);
 }
 
 /* predict_all scan: one output row per statement. */
@@ -195,13 +203,14 @@ qpm_predict_all(PG_FUNCTION_ARGS)
 {
 	char	   *name = PG_ARGISNULL(0) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
 	Oid			relid = PG_ARGISNULL(1) ? InvalidOid : PG_GETARG_OID(1);
-	QpmCachedModel cm = *qpm_model_cache_get(name);
+	const QpmCachedModel *cm = qpm_model_cache_pin(name);
 	QpmSource	src;
 	AllScan		as;
 
 	qpm_source_open(relid, &src);
 	qpm_srf_init(fcinfo, &as.ts, &as.desc);
-	as.model = &cm.model;
+	as.model = &cm->model;
 	qpm_source_scan(&src, QPM_SCAN_BY_QUERYID, 0, emit_prediction, &as);
+	qpm_model_cache_unpin(cm);
 	return (Datum) 0;
 }

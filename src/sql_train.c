@@ -372,8 +372,7 @@ qpm_validate_model(PG_FUNCTION_ARGS)
 {
 	char	   *name = PG_ARGISNULL(0) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(0));
 	Oid			relid = PG_ARGISNULL(1) ? InvalidOid : PG_GETARG_OID(1);
-	const QpmCachedModel *cm = qpm_model_cache_get(name);
-	QpmCachedModel model = *cm; /* the scan may invalidate the cache */
+	const QpmCachedModel *cm = qpm_model_cache_pin(name);
 	QpmSource	src;
 	ValidateScan vs;
 	QpmMetrics	m;
@@ -385,16 +384,17 @@ qpm_validate_model(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	qpm_source_open(relid, &src);
 	memset(&vs, 0, sizeof(vs));
-	vs.model = &model.model;
+	vs.model = &cm->model;
 	qpm_metrics_init(&vs.acc, (size_t) maintenance_work_mem * 1024 / sizeof(double), 42);
 	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, validate_row, &vs);
 	qpm_metrics_finish(&vs.acc, &m);
 	qpm_metrics_free(&vs.acc);
 
-	values[0] = Int64GetDatum(model.model_id);
-	values[1] = CStringGetTextDatum(model.name);
-	values[2] = Int32GetDatum(model.version);
-	values[3] = CStringGetTextDatum(model.algorithm);
+	values[0] = Int64GetDatum(cm->model_id);
+	values[1] = CStringGetTextDatum(cm->name);
+	values[2] = Int32GetDatum(cm->version);
+	values[3] = CStringGetTextDatum(cm->algorithm);
+	qpm_model_cache_unpin(cm);
 	values[4] = Int64GetDatum((int64) m.n);
 	values[5] = Int64GetDatum(vs.skipped);
 	values[6] = qpm_float8_or_null(m.r2, &nulls[6]);

@@ -3,10 +3,12 @@
  *
  * Models predict ln(ms) internally; qpm_model_predict turns that into
  * milliseconds with a prediction interval.  A linear model is
- * self-contained (no pointers), so the cache can hold it as is; a tree
- * model points at its forest, allocated by whoever built or deserialized
- * it (qpm_alloc, so in the server the current memory context): a copy of
- * the struct shares the forest, and must not outlive it.
+ * self-contained (no pointers); a tree model points at its forest,
+ * allocated by whoever built or deserialized it (qpm_alloc, so in the
+ * server the current memory context), and lives as long as its owner
+ * keeps it: a copy of the struct shares the forest and is valid no longer.
+ * In the server the owner of a stored model is the backend's model cache,
+ * whose banner (src/model_cache.c) says how long a model it returns lives.
  */
 #ifndef QPM_MODEL_H
 #define QPM_MODEL_H
