@@ -199,6 +199,10 @@ check_resources(const TrainPlan *plan, size_t n, uint64 usable)
 					 errhint("Lower n_trees or max_depth, or ask a superuser to raise query_perf_ml.max_model_size.")));
 	}
 	bytes = training_bytes(plan, n);
+	ereport(DEBUG1,
+			(errmsg_internal("query_perf_ml: training on " UINT64_FORMAT " rows estimated at %.1f MB (rows %.1f MB)",
+							 (uint64) n, bytes / (1024.0 * 1024.0),
+							 rows_bytes(plan, n) / (1024.0 * 1024.0))));
 	if (bytes > memory_limit())
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
