@@ -187,7 +187,7 @@ check_resources(const TrainPlan *plan, size_t n, uint64 usable)
 			continue;
 		nodes = (double) qpm_tree_node_bound(s->trees.max_depth, n) * s->trees.n_trees;
 		bytes = (double) qpm_forest_model_size(plan->p, s->trees.n_trees,
-											   nodes > (double) (PG_INT64_MAX / 2) ?
+											   nodes > (double) PG_INT64_MAX / 2.0 ?
 											   PG_INT64_MAX / 2 : (int64) nodes);
 		if (bytes > limit)
 			ereport(ERROR,

@@ -35,9 +35,9 @@
  *                        their text dump, our flat forest, its walker copy
  *   + N T 96 (forest)    chunks of 16 trees in XGBoost, all in ours twice
  * fitted to the peak RSS test/bench/train_memory.sh measures (XGBoost
- * 1.7.4, p = 12) so that it is never below it: close for trees of depth 6
- * to 10, up to several times above it for deeper ones, whose node count
- * rarely reaches the bound.  Threads are capped by
+ * 1.7.4, p = 12, 20 000 to 200 000 rows) so that it is never below it:
+ * 1.1 to 1.5 times the measurement for trees of depth 6 to 10, 1.8 to 3.7
+ * times for depth 14 and 18, whose node count rarely reaches the bound.  Threads are capped by
  * query_perf_ml.max_training_threads, which only a superuser can raise
  * (training_threads is any user's).
  */
