@@ -122,31 +122,31 @@ typedef struct ExportRow
 typedef struct MetricRule
 {
 	const char *key;
-	bool		integer;
 	double		min;
 	double		max;
+	bool		integer;
 	bool		min_exclusive;
 	bool		max_exclusive;
 } MetricRule;
 
 static const MetricRule metric_rules[] = {
-	{"n_train", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"n_test", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"rows_read", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"rows_skipped_calls", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"rows_skipped_time", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"rows_below_min_calls", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"rows_usable", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"rows_sampled", true, 0, (double) DOC_MAX_COUNT, false, false},
-	{"r2", false, -DBL_MAX, 1, false, false},
-	{"mae_ms", false, 0, DBL_MAX, false, false},
-	{"rmse_ms", false, 0, DBL_MAX, false, false},
-	{"median_q_error", false, 1, 1e300, false, false},
-	{"p90_q_error", false, 1, 1e300, false, false},
-	{"interval_coverage", false, 0, 1, false, false},
-	{"interval_level", false, 0, 1, true, true},
-	{"interval_log_low", false, -DBL_MAX, DBL_MAX, false, false},
-	{"interval_log_high", false, -DBL_MAX, DBL_MAX, false, false},
+	{"n_train", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"n_test", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_read", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_skipped_calls", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_skipped_time", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_below_min_calls", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_usable", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_sampled", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"r2", -DBL_MAX, 1, false, false, false},
+	{"mae_ms", 0, DBL_MAX, false, false, false},
+	{"rmse_ms", 0, DBL_MAX, false, false, false},
+	{"median_q_error", 1, 1e300, false, false, false},
+	{"p90_q_error", 1, 1e300, false, false, false},
+	{"interval_coverage", 0, 1, false, false, false},
+	{"interval_level", 0, 1, false, true, true},
+	{"interval_log_low", -DBL_MAX, DBL_MAX, false, false, false},
+	{"interval_log_high", -DBL_MAX, DBL_MAX, false, false, false},
 };
 
 static void doc_error(const DocPath *p, const char *fmt,...)
