@@ -16,10 +16,10 @@
 #  2. A SET ROLE to a NOLOGIN role cannot submit a job (a job connects as
 #     its role, and such a role cannot connect).
 #  3. Another role cannot read a running job's progress by passing its own
-#     role to training_job_live().
+#     role to training_job_live() (1.1's entry point included).
 #  4. training_threads = 64 set by a non-superuser: the job's worker must
-#     not run 64 threads (max_training_threads bounds it).
-#  5. Per-role and global caps on queued + running jobs.
+#     not run 64 threads (max_training_threads bounds it to 4).
+#  5. Per-role (2) and global (3, set here) caps on queued + running jobs.
 #  6. The launcher (connected as the bootstrap superuser) after mallory ran
 #     ALTER DATABASE app SET search_path = evil, ...: her count(*) aggregate
 #     must not run.
@@ -80,12 +80,8 @@ SELECT g::bigint % 2000 AS queryid, 1 + g % 20 AS calls,
   FROM generate_series(1, 4000) g;
 GRANT SELECT ON public.base TO PUBLIC;
 SQL
-# The table of the long trainings: 200 000 rows.
-as alice "CREATE UNLOGGED TABLE big AS
-SELECT g::bigint % 50000 AS queryid, 1 + g % 20 AS calls, (1 + g % 20) * (0.5 + (g % 97)) AS total_exec_time,
-       (1 + g % 20) * (g % 97) AS shared_blks_hit, (g % 7) AS shared_blks_read
-  FROM generate_series(1, 200000) g" >/dev/null 2>&1 ||
-	q "CREATE UNLOGGED TABLE public.big AS
+# The source of the long trainings: 200 000 rows.
+q "CREATE UNLOGGED TABLE public.big AS
 SELECT g::bigint % 50000 AS queryid, 1 + g % 20 AS calls, (1 + g % 20) * (0.5 + (g % 97)) AS total_exec_time,
        (1 + g % 20) * (g % 97) AS shared_blks_hit, (g % 7) AS shared_blks_read
   FROM generate_series(1, 200000) g; GRANT SELECT ON public.big TO PUBLIC" >/dev/null
