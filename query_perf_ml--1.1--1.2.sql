@@ -3,6 +3,125 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION query_perf_ml UPDATE TO '1.2'" to load this file. \quit
 
+--
+-- Privileges and resource limits (issue 9: §2, §4, §5).
+--
+
+-- The relation a version was trained on, itself: retraining reads this,
+-- never a name resolved in some search_path.  A regclass dumps as the
+-- relation's qualified name and restores by it (the relation is created
+-- before model_store's rows are loaded).  NULL for imported models, which
+-- have nothing to retrain on.  Versions stored before 1.2 get it when their
+-- source text is the qualified name of a relation that exists now, which
+-- is how train_model wrote it; the match is by name, without any
+-- search_path, so an unqualified text (an import's 'import') matches none.
+ALTER TABLE query_perf_ml.model_store ADD COLUMN source_relation regclass;
+COMMENT ON COLUMN query_perf_ml.model_store.source_relation IS
+    'The relation this version was trained on (NULL: imported, or trained before 1.2 on a relation that no longer exists); auto-retraining reads it and checks it still has the name in source.';
+UPDATE query_perf_ml.model_store ms
+   SET source_relation = c.oid
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE ms.source = pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+   AND c.relkind IN ('r', 'v', 'm', 'f', 'p');
+
+CREATE OR REPLACE VIEW query_perf_ml.models AS
+    SELECT model_id, name, version, algorithm, is_active, created_at, n_train,
+           metrics, options, pg_catalog.octet_length(model)::bigint AS size_bytes,
+           feature_set, activated_at, n_test, created_by, source, source_relation
+      FROM query_perf_ml.model_store;
+COMMENT ON VIEW query_perf_ml.models IS
+    'One row per model version (model_store without the blob); readable by every role.';
+
+-- A training metric that is not a number in [1, 1e300] (an import accepted
+-- by 1.1 could store one) reads as NULL instead of failing the whole
+-- function for every model; drifted is never NULL.
+CREATE OR REPLACE FUNCTION query_perf_ml.prediction_accuracy(since interval DEFAULT '1 day')
+RETURNS SETOF query_perf_ml.accuracy
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH logged AS (
+    SELECT l.* FROM query_perf_ml.prediction_log l
+     WHERE l.made_at >= now() - coalesce(since, interval '1 day')
+), later AS MATERIALIZED (
+    SELECT i.queryid, i.dbid, i.interval_end, i.calls, i.total_exec_time
+      FROM query_perf_ml.metrics_intervals i
+     WHERE i.interval_end > (SELECT min(made_at) FROM logged)
+), matched AS (
+    SELECT l.log_id, l.model_id, l.model_name, l.predicted_ms, l.lower_ms, l.upper_ms,
+           l.interval_level,
+           sum(i.total_exec_time) / sum(i.calls) AS actual_ms
+      FROM logged l
+      JOIN later i ON i.queryid = l.queryid AND i.dbid = l.dbid
+                  AND i.interval_end > l.made_at
+     GROUP BY l.log_id, l.model_id, l.model_name, l.predicted_ms, l.lower_ms,
+              l.upper_ms, l.interval_level
+), scored AS (
+    SELECT m.*, GREATEST(m.actual_ms / m.predicted_ms, m.predicted_ms / m.actual_ms) AS q,
+           (m.actual_ms BETWEEN m.lower_ms AND m.upper_ms)::int AS covered
+      FROM matched m
+     WHERE m.actual_ms > 0 AND m.predicted_ms > 0
+), per_model AS (
+    SELECT s.model_id, max(s.model_name) AS model_name, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY s.q) AS median_q_error,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY s.q) AS p90_q_error,
+           avg(s.covered)::double precision AS interval_coverage,
+           max(s.interval_level) AS interval_level
+      FROM scored s
+     GROUP BY s.model_id
+), trained AS (
+    SELECT ms.model_id,
+           CASE WHEN jsonb_typeof(ms.metrics -> 'median_q_error') = 'number'
+                THEN CASE WHEN (ms.metrics ->> 'median_q_error')::numeric BETWEEN 1 AND 1e300
+                          THEN (ms.metrics ->> 'median_q_error')::double precision END
+           END AS median_q_error
+      FROM query_perf_ml.model_store ms
+     WHERE ms.model_id IN (SELECT model_id FROM per_model)
+)
+SELECT p.model_id, p.model_name, p.n, p.median_q_error, p.p90_q_error,
+       p.interval_coverage, p.interval_level, t.median_q_error,
+       p.n >= 20 AND coalesce(p.median_q_error > 1.5 * t.median_q_error
+                              OR p.interval_coverage < p.interval_level - 0.2, false)
+  FROM per_model p
+  LEFT JOIN trained t ON t.model_id = p.model_id
+ ORDER BY p.model_name, p.model_id
+$$;
+COMMENT ON FUNCTION query_perf_ml.prediction_accuracy(interval) IS
+    'Accuracy of the predictions logged since now() - since, per model, and whether the model drifted (README "Prediction log and accuracy").';
+
+-- The live state of a job no longer takes the role the job runs as from
+-- its caller (1.1 trusted a run_as argument): it reads the role of the
+-- worker process, which connects as the job's role.
+CREATE FUNCTION query_perf_ml.training_job_live(
+    job_id bigint, state text, pid integer, row_xmax xid,
+    OUT state text, OUT progress text, OUT lost boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qpm_training_job_live_1_2'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION query_perf_ml.training_job_live(bigint, text, integer, xid) IS
+    'Internal to the training_jobs view: a lost worker''s job is failed; progress only for roles with the privileges of the worker''s role or of pg_read_all_stats.';
+
+-- A security barrier: a caller's cheap function in WHERE is evaluated only
+-- on the rows the view's own condition lets the caller see.
+CREATE OR REPLACE VIEW query_perf_ml.training_jobs WITH (security_barrier = true) AS
+SELECT j.job_id, j.name, j.algorithm, j.source, l.state,
+       coalesce(l.progress, j.progress) AS progress,
+       j.submitted_at, j.started_at, j.finished_at,
+       CASE WHEN l.lost
+            THEN pg_catalog.format('training worker (pid %s) exited without recording a result', j.pid)
+            ELSE j.error END AS error,
+       CASE WHEN l.lost THEN 'XX000' ELSE j.sqlstate END AS sqlstate,
+       j.model_id, j.submitted_by, j.auto_retrain, j.options, j.pid
+  FROM query_perf_ml.training_job_store j
+  CROSS JOIN LATERAL query_perf_ml.training_job_live(j.job_id, j.state, j.pid, j.xmax) l
+ WHERE pg_catalog.pg_has_role(j.run_as, 'USAGE')
+    OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE');
+COMMENT ON VIEW query_perf_ml.training_jobs IS
+    'Training jobs of the roles whose privileges the caller has (all of them for pg_read_all_stats), with their live state; a security barrier.';
+
+DROP FUNCTION query_perf_ml.training_job_live(bigint, text, integer, xid, oid);
+
 -- ---------------------------------------------------------------------------
 -- Comments: every object explains itself in psql (\dn+, \df+, \d+, \dT+).
 -- sql/comments.sql fails when an object of the schema has none.
@@ -21,8 +140,6 @@ COMMENT ON TYPE query_perf_ml.accuracy IS
 
 COMMENT ON TABLE query_perf_ml.model_store IS
   'Every trained or imported model version, with its serialized model; written only by the extension''s functions (read it through the models view)';
-COMMENT ON VIEW query_perf_ml.models IS
-  'Model versions without their blobs: name, version, algorithm, activity, held-out metrics, effective options, feature set and source';
 COMMENT ON TABLE query_perf_ml.snapshots IS
   'One row per snapshot() of pg_stat_statements: when, how many statements, and whether statistics were reset since the previous one';
 COMMENT ON TABLE query_perf_ml.metrics_history IS
@@ -37,8 +154,6 @@ COMMENT ON TABLE query_perf_ml.prediction_log IS
   'Predictions by queryid logged when query_perf_ml.log_predictions is on; prediction_accuracy() matches them with later history';
 COMMENT ON TABLE query_perf_ml.training_job_store IS
   'Asynchronous training jobs as submitted and finished (read it through the training_jobs view)';
-COMMENT ON VIEW query_perf_ml.training_jobs IS
-  'Asynchronous training jobs the caller may see, with live state and progress of running workers';
 
 COMMENT ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb) IS
   'Train a model on a pg_stat_statements-style source (NULL = pg_stat_statements) and store it as the new active version of name';
@@ -46,8 +161,6 @@ COMMENT ON FUNCTION query_perf_ml.train_model_async(text, text, regclass, jsonb)
   'train_model in a background worker running as the caller; returns the job id (see training_jobs)';
 COMMENT ON FUNCTION query_perf_ml.cancel_training(bigint) IS
   'Cancel a queued asynchronous training job or signal a running one; false when it had already finished';
-COMMENT ON FUNCTION query_perf_ml.training_job_live(bigint, text, integer, xid, oid) IS
-  'Internal: the live part of the training_jobs view (progress, lost workers); not meant to be called directly';
 COMMENT ON FUNCTION query_perf_ml.validate_model(text, regclass) IS
   'Accuracy of the active version of a model (NULL = default model) on every usable row of a source';
 COMMENT ON FUNCTION query_perf_ml.predict_query_execution(bigint, text, regclass) IS
@@ -88,7 +201,5 @@ COMMENT ON FUNCTION query_perf_ml.purge_history(interval) IS
   'Delete history, snapshots, unused texts and logged predictions older than the interval (NULL = query_perf_ml.history_retention)';
 COMMENT ON FUNCTION query_perf_ml.history_retention() IS
   'The query_perf_ml.history_retention setting as an interval (NULL when 0: keep forever)';
-COMMENT ON FUNCTION query_perf_ml.prediction_accuracy(interval) IS
-  'Logged predictions since the interval matched with the history that followed, per model version, with a drift flag';
 COMMENT ON FUNCTION query_perf_ml.anomalies(text, regclass, integer) IS
   'Statements slower than the upper end of their prediction interval, ranked by the excess time they cost';

@@ -185,6 +185,18 @@ SELECT p, v, try_import(jsonb_set(doc, p::text[], v::jsonb))
  ORDER BY p, v;
 -- Metadata: null metrics and options are stored as {}.
 SELECT try_import(doc || '{"metrics": null, "options": null}') AS null_metadata FROM ex_base;
+-- The metrics the extension writes and reads are checked like the model
+-- (a median_q_error that is not a number broke prediction_accuracy() for
+-- every model); other keys are free, and null stands for undefined.
+SELECT p, v, try_import(jsonb_set(doc, p::text[], v::jsonb))
+  FROM ex_base, (VALUES ('{metrics,median_q_error}', '"1.5"'), ('{metrics,median_q_error}', '0.5'),
+       ('{metrics,median_q_error}', '1e400'), ('{metrics,median_q_error}', 'null'),
+       ('{metrics,median_q_error}', '1.25'), ('{metrics,p90_q_error}', 'true'),
+       ('{metrics,r2}', '1.5'), ('{metrics,r2}', '-20'), ('{metrics,mae_ms}', '-1'),
+       ('{metrics,interval_coverage}', '1.01'), ('{metrics,interval_level}', '1'),
+       ('{metrics,n_test}', '-1'), ('{metrics,n_train}', '"7"'), ('{metrics,rows_read}', '2.5'),
+       ('{metrics,comment}', '"free"'), ('{metrics,feature_importance}', '[]')) t(p, v)
+ ORDER BY p, v;
 
 -- Values out of range.
 SELECT p, v, try_import(jsonb_set(doc, p::text[], v::jsonb))
@@ -257,6 +269,18 @@ SET ROLE regress_qpm_exporter;
 SELECT query_perf_ml.import_model(query_perf_ml.export_model('ex_gbm'), 'ex_mine') > 0 AS imported;
 SELECT created_by, source FROM query_perf_ml.models WHERE name = 'ex_mine';
 RESET ROLE;
+-- A trained version keeps the relation it was trained on, an import has none.
+SELECT name, source, source_relation FROM query_perf_ml.models
+ WHERE name IN ('ex_lin', 'ex_mine') ORDER BY model_id;
+-- A model larger than query_perf_ml.max_model_size is refused; only a
+-- superuser may change the setting.
+SET query_perf_ml.max_model_size = '64kB';
+SET ROLE regress_qpm_exporter;
+SET query_perf_ml.max_model_size = '1GB';
+SELECT size_bytes > 64 * 1024 AS larger FROM query_perf_ml.models WHERE name = 'ex_gbm';
+SELECT query_perf_ml.import_model(query_perf_ml.export_model('ex_gbm'), 'ex_mine') > 0 AS imported;
+RESET ROLE;
+RESET query_perf_ml.max_model_size;
 REVOKE EXECUTE ON FUNCTION query_perf_ml.import_model(jsonb, text) FROM regress_qpm_exporter;
 DROP ROLE regress_qpm_exporter;
 

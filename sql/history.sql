@@ -115,6 +115,23 @@ RESET query_perf_ml.log_predictions;
 SET ROLE regress_qpm_hist;
 SET query_perf_ml.log_predictions = on;
 RESET ROLE;
+-- The log is bounded: beyond prediction_log_max_rows (superuser-only)
+-- predictions are not logged, said once per session.
+GRANT SELECT ON synth TO regress_qpm_hist;
+SET query_perf_ml.log_predictions = on;
+SET query_perf_ml.prediction_log_max_rows = 3;
+SET ROLE regress_qpm_hist;
+SET query_perf_ml.prediction_log_max_rows = 0;
+SELECT count(*) AS predicted FROM generate_series(1, 5) q,
+       query_perf_ml.predict_query_execution(q, 'hist_lin', 'synth') p WHERE p.predicted_ms > 0;
+SELECT count(*) AS predicted FROM generate_series(1, 5) q,
+       query_perf_ml.predict_query_execution(q, 'hist_lin', 'synth') p WHERE p.predicted_ms > 0;
+RESET ROLE;
+SELECT made_by = 'regress_qpm_hist' AS by_role, count(*) AS logged
+  FROM query_perf_ml.prediction_log GROUP BY 1 ORDER BY 1;
+RESET query_perf_ml.prediction_log_max_rows;
+RESET query_perf_ml.log_predictions;
+REVOKE SELECT ON synth FROM regress_qpm_hist;
 
 -- 6. prediction_accuracy(): 25 statements predicted at 20 ms an hour ago,
 --    taking 10 ms in the intervals since (q-error 2, all inside [5, 15]).
@@ -147,6 +164,18 @@ SELECT model_id = :hist_model AS hist, model_name, n, median_q_error, p90_q_erro
   FROM query_perf_ml.prediction_accuracy();
 -- Outside the window: nothing.
 SELECT count(*) FROM query_perf_ml.prediction_accuracy('30 min');
+-- A training metric that is not a number (an import 1.1 accepted) reads as
+-- NULL and leaves only the coverage rule; it no longer fails the function
+-- for every model.
+UPDATE query_perf_ml.model_store SET metrics = metrics || '{"median_q_error": "1.1x"}'
+ WHERE model_id = :hist_model;
+SELECT model_name, n, train_median_q_error, drifted FROM query_perf_ml.prediction_accuracy();
+UPDATE query_perf_ml.model_store SET metrics = metrics || '{"median_q_error": 1e400}'
+ WHERE model_id = :hist_model;
+SELECT model_name, n, train_median_q_error, drifted FROM query_perf_ml.prediction_accuracy();
+UPDATE query_perf_ml.model_store SET metrics = metrics || '{"median_q_error": 1.1}'
+ WHERE model_id = :hist_model;
+SELECT model_name, n, train_median_q_error, drifted FROM query_perf_ml.prediction_accuracy();
 
 -- 7. anomalies(): three statements made 50x slower join the few that are
 --    above their interval anyway (a 90% interval leaves some out).

@@ -39,6 +39,56 @@ INSERT INTO query_perf_ml.model_store (name, version, algorithm, feature_set, cr
 SELECT query_perf_ml.drop_model('by_trainer');
 RESET ROLE;
 
+-- Resource limits: each knob a role may turn (maintenance_work_mem,
+-- training_threads, the options) is bounded by a setting only a superuser
+-- can change.
+CREATE TABLE synth_twice AS SELECT s.* FROM synth s, generate_series(1, 2);
+GRANT SELECT ON synth_twice TO regress_qpm_trainer;
+-- (Only so that a regression cannot hang the suite on a huge training.)
+SET statement_timeout = '20s';
+SET ROLE regress_qpm_trainer;
+SET query_perf_ml.max_training_memory = '100GB';
+SET query_perf_ml.max_model_size = '1GB';
+SET query_perf_ml.max_training_threads = 64;
+SET query_perf_ml.max_training_jobs = 1000;
+SET query_perf_ml.max_training_jobs_per_role = 1000;
+SET query_perf_ml.prediction_log_max_rows = 0;
+-- n_trees x max_depth: refused before any tree is fitted (1.1 started
+-- fitting 10 000 trees of depth 20).
+SELECT name FROM query_perf_ml.train_model('huge', 'random_forest', 'synth', '{"n_trees": 10000, "max_depth": 20}');
+RESET ROLE;
+-- With lower limits set by a superuser (1.1 trained on every row and stored
+-- every model): the rows a role's maintenance_work_mem or max_rows would
+-- hold are sampled down to what max_training_memory allows; a tree training
+-- that does not fit even on a few rows is refused; a forest that could be
+-- larger than max_model_size is refused before it is fitted...
+SET query_perf_ml.max_training_memory = '1MB';
+SET ROLE regress_qpm_trainer;
+SET maintenance_work_mem = '1GB';
+SELECT name, n_train + n_test AS rows FROM query_perf_ml.train_model('capped', 'linear', 'synth_twice');
+RESET maintenance_work_mem;
+SELECT name, n_train + n_test AS rows
+  FROM query_perf_ml.train_model('capped', 'linear', 'synth_twice', '{"max_rows": 1000000000}');
+SELECT name FROM query_perf_ml.train_model('deep', 'random_forest', 'synth', '{"n_trees": 100, "max_depth": 12}');
+RESET ROLE;
+RESET query_perf_ml.max_training_memory;
+SET query_perf_ml.max_model_size = '1MB';
+SET ROLE regress_qpm_trainer;
+SELECT name FROM query_perf_ml.train_model('wide', 'random_forest', 'synth', '{"n_trees": 100, "max_depth": 12}');
+-- and one whose trees would take more memory than max_training_memory.
+RESET ROLE;
+SET query_perf_ml.max_model_size = '1GB';
+SET query_perf_ml.max_training_memory = '100MB';
+SET ROLE regress_qpm_trainer;
+SELECT name FROM query_perf_ml.train_model('heavy', 'gradient_boosting', 'synth', '{"n_trees": 10000, "max_depth": 12}');
+SELECT count(*) AS stored FROM query_perf_ml.models WHERE name IN ('huge', 'deep', 'wide', 'heavy');
+SELECT query_perf_ml.drop_model('capped');
+RESET ROLE;
+RESET query_perf_ml.max_model_size;
+RESET query_perf_ml.max_training_memory;
+RESET statement_timeout;
+DROP TABLE synth_twice;
+
 DROP SCHEMA regress_evil CASCADE;
 REVOKE ALL ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb),
                        query_perf_ml.activate_model(text, integer),

@@ -93,6 +93,26 @@ EXCEPTION WHEN insufficient_privilege THEN
 END $$;
 RESET ROLE;
 
+-- The view is a security barrier: a cheap function in the caller's WHERE
+-- clause that leaks its argument sees only the rows the caller may see.
+CREATE FUNCTION leak(t text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS $$
+BEGIN
+    RAISE NOTICE 'leaked: %', t;
+    RETURN true;
+END $$;
+CREATE FUNCTION leak(j jsonb) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS $$
+BEGIN
+    RAISE NOTICE 'leaked: %', j;
+    RETURN true;
+END $$;
+INSERT INTO query_perf_ml.training_job_store (name, algorithm, options, state, submitted_by, run_as, error)
+VALUES ('tj_secret', 'linear', '{"seed": 4242}', 'failed', current_user, 10, 'secret value 42');
+SET ROLE regress_qpm_async;
+SELECT count(*) AS visible FROM query_perf_ml.training_jobs WHERE leak(name) AND leak(options);
+RESET ROLE;
+DROP FUNCTION leak(text), leak(jsonb);
+DELETE FROM query_perf_ml.training_job_store WHERE name = 'tj_secret';
+
 -- Clean up.
 SELECT query_perf_ml.drop_model('tj_linear');
 DELETE FROM query_perf_ml.training_job_store;

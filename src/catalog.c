@@ -10,6 +10,15 @@
  * owner's rights; both are restored at the end (and by transaction abort
  * on ERROR).  Version numbers are assigned under a SHARE ROW EXCLUSIVE
  * lock, which serializes writers but never blocks readers.
+ *
+ * qpm_catalog_store is the one place a model becomes a row, so the limits
+ * on what is stored live here: a blob larger than query_perf_ml.max_model_size
+ * is refused whoever made it (train_model, import_model), and the source
+ * relation is stored as a regclass (source_relation, 1.2), the relation
+ * itself, which retraining uses; the text column source stays for display.
+ * prediction_log grows by at most query_perf_ml.prediction_log_max_rows
+ * rows, counted as the span of log ids (two index probes: cheap enough
+ * for every logged prediction, and never less than the rows there are).
  */
 #include "postgres.h"
 
@@ -29,20 +38,29 @@
 #include "qpm_pg.h"
 
 
-/* Owner of the model_store table (= the extension owner). */
+/* The model_store table, or ERROR. */
 static Oid
-model_store_owner(void)
+model_store_relid(void)
 {
 	Oid			nsp = get_namespace_oid(QPM_SCHEMA, false);
 	Oid			relid = get_relname_relid("model_store", nsp);
-	HeapTuple	tup;
-	Oid			owner;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table %s.model_store does not exist", QPM_SCHEMA),
 				 errhint("Recreate the extension with DROP EXTENSION / CREATE EXTENSION query_perf_ml.")));
+	return relid;
+}
+
+/* Owner of the model_store table (= the extension owner). */
+static Oid
+model_store_owner(void)
+{
+	Oid			relid = model_store_relid();
+	HeapTuple	tup;
+	Oid			owner;
+
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for relation %u", relid);
@@ -176,7 +194,7 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 	Oid			t1[1] = {TEXTOID};
 	Datum		v1[1];
 	Oid			ti[12] = {TEXTOID, INT4OID, TEXTOID, TEXTOID, NAMEOID, TEXTOID,
-	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID};
+	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID, OIDOID};
 	Datum		vi[12];
 	char		ni[12];
 	Oid			ta[1] = {INT8OID};
@@ -185,6 +203,13 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 	int64		model_id;
 	bool		isnull;
 
+	if (VARSIZE_ANY_EXHDR(nm->blob) > (Size) qpm_max_model_size_kb * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("model \"%s\" is larger than query_perf_ml.max_model_size", nm->name),
+				 errdetail("The model takes %zu kB; the limit is %d kB.",
+						   (VARSIZE_ANY_EXHDR(nm->blob) + 1023) / 1024, qpm_max_model_size_kb),
+				 errhint("Ask a superuser to raise query_perf_ml.max_model_size.")));
 	namestrcpy(&created_by, GetUserNameFromId(caller, false));
 	qpm_owner_begin(&cs, true);
 	run_query("LOCK TABLE query_perf_ml.model_store IN SHARE ROW EXCLUSIVE MODE",
@@ -209,11 +234,23 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 	vi[8] = JsonbPGetDatum(nm->metrics);
 	vi[9] = JsonbPGetDatum(nm->options);
 	vi[10] = PointerGetDatum(nm->blob);
-	run_query("INSERT INTO query_perf_ml.model_store "
-			  "(name, version, algorithm, feature_set, created_by, source, "
-			  " n_train, n_test, metrics, options, model) "
-			  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
-			  11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+	vi[11] = ObjectIdGetDatum(nm->source_relid);
+	if (!OidIsValid(nm->source_relid))
+		ni[11] = 'n';
+	/* A database still at 1.0 or 1.1 has no source_relation yet. */
+	if (get_attnum(model_store_relid(), "source_relation") != InvalidAttrNumber)
+		run_query("INSERT INTO query_perf_ml.model_store "
+				  "(name, version, algorithm, feature_set, created_by, source, "
+				  " n_train, n_test, metrics, options, model, source_relation) "
+				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.regclass) "
+				  "RETURNING model_id",
+				  12, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+	else
+		run_query("INSERT INTO query_perf_ml.model_store "
+				  "(name, version, algorithm, feature_set, created_by, source, "
+				  " n_train, n_test, metrics, options, model) "
+				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
+				  11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
 	model_id = DatumGetInt64(col(0, 1, &isnull));
 
 	if (nm->activate)
@@ -259,18 +296,20 @@ qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
 }
 
 /*
- * Append one prediction to prediction_log as the owner.  The caller decides
- * whether to log (setting, read-only transaction); this only writes.
+ * Append one prediction to prediction_log as the owner, unless the log
+ * holds max_rows rows (0: no limit); returns whether it was appended.  The
+ * caller decides whether to log (setting, read-only transaction).
  */
-void
+bool
 qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid,
-						   const QpmPrediction *pr, double level)
+						   const QpmPrediction *pr, double level, int max_rows)
 {
 	QpmOwnerSession cs;
 	NameData	made_by;
-	Oid			types[9] = {INT8OID, TEXTOID, INT8OID, OIDOID, FLOAT8OID,
-	FLOAT8OID, FLOAT8OID, FLOAT8OID, NAMEOID};
-	Datum		values[9];
+	Oid			types[10] = {INT8OID, TEXTOID, INT8OID, OIDOID, FLOAT8OID,
+	FLOAT8OID, FLOAT8OID, FLOAT8OID, NAMEOID, INT8OID};
+	Datum		values[10];
+	bool		logged;
 
 	namestrcpy(&made_by, GetUserNameFromId(GetUserId(), false));
 	values[0] = Int64GetDatum(model_id);
@@ -282,10 +321,16 @@ qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid
 	values[6] = Float8GetDatum(pr->upper_ms);
 	values[7] = Float8GetDatum(level);
 	values[8] = NameGetDatum(&made_by);
+	values[9] = Int64GetDatum(max_rows > 0 ? (int64) max_rows : PG_INT64_MAX);
 	qpm_owner_begin(&cs, true);
 	run_query("INSERT INTO query_perf_ml.prediction_log "
 			  "(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
-			  " interval_level, made_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-			  9, types, values, NULL, false, SPI_OK_INSERT);
+			  " interval_level, made_by) "
+			  "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 "
+			  " WHERE (SELECT coalesce(max(log_id) - min(log_id) + 1, 0) "
+			  "          FROM query_perf_ml.prediction_log) < $10",
+			  10, types, values, NULL, false, SPI_OK_INSERT);
+	logged = SPI_processed > 0;
 	qpm_owner_end(&cs);
+	return logged;
 }

@@ -7,6 +7,16 @@
  * prediction fail for a reason the caller cannot fix: in a read-only
  * transaction or on a standby the row is skipped (a prediction is a read),
  * and the write happens as the extension owner.
+ *
+ * Any role that may predict appends rows written as the owner, so the log
+ * is bounded: beyond query_perf_ml.prediction_log_max_rows (superuser-only)
+ * predictions are not logged, with one NOTICE per session, until
+ * purge_history() makes room.  Drift does not require predictions of
+ * several roles (README "Security" says why): a deployment where one
+ * application role predicts everything must still see its models drift,
+ * and what one role can force is a retraining that runs as the model's
+ * creator on the model's own source, kept only if it is better, at most
+ * once per auto_retrain_interval and within the job caps.
  */
 #include "postgres.h"
 
@@ -19,14 +29,24 @@
 
 PG_FUNCTION_INFO_V1(qpm_history_retention);
 
-/* Log one prediction by queryid when the setting and the transaction allow. */
+static bool log_full_reported = false;
+
+/* Log one prediction by queryid when the setting, the transaction and the cap allow. */
 void
 qpm_maybe_log_prediction(const QpmCachedModel *cm, int64 queryid, const QpmPrediction *pr)
 {
 	if (!qpm_log_predictions || XactReadOnly || RecoveryInProgress())
 		return;
-	qpm_catalog_log_prediction(cm->model_id, cm->name, queryid, pr,
-							   cm->model.interval.level);
+	if (qpm_catalog_log_prediction(cm->model_id, cm->name, queryid, pr,
+								   cm->model.interval.level, qpm_prediction_log_max_rows) ||
+		log_full_reported)
+		return;
+	log_full_reported = true;
+	ereport(NOTICE,
+			(errmsg("prediction not logged: prediction_log holds query_perf_ml.prediction_log_max_rows (%d) rows",
+					qpm_prediction_log_max_rows),
+			 errdetail("Predictions are not logged until there is room; this is reported once per session."),
+			 errhint("purge_history() deletes logged predictions older than history_retention; a superuser may raise the setting.")));
 }
 
 /* history_retention() -> interval: the setting, NULL when 0 (keep forever). */

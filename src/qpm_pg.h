@@ -30,6 +30,11 @@ extern int	qpm_training_threads;
 extern bool qpm_training_progress;
 extern int	qpm_history_retention_min;
 extern bool qpm_log_predictions;
+/* superuser-only resource limits (query_perf_ml.c's banner) */
+extern int	qpm_max_training_memory_kb;
+extern int	qpm_max_model_size_kb;
+extern int	qpm_max_training_threads;
+extern int	qpm_prediction_log_max_rows;
 
 /* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
 
@@ -93,7 +98,8 @@ typedef struct QpmNewModel
 	const char *name;
 	const char *algorithm;
 	const char *feature_set;
-	const char *source;
+	const char *source;			/* for display: the qualified name, or "import" */
+	Oid			source_relid;	/* the relation itself; InvalidOid: none to retrain on */
 	int64		n_train;
 	int64		n_test;
 	Jsonb	   *metrics;
@@ -104,14 +110,14 @@ typedef struct QpmNewModel
 
 /* Load the active version of name (NULL: most recently activated name). */
 QpmStoredModel *qpm_catalog_load_active(const char *name);
-/* Insert a new version; returns model_id, sets *version. */
+/* Insert a new version (ERROR above max_model_size); returns model_id, sets *version. */
 int64		qpm_catalog_store(const QpmNewModel *nm, int32 *version);
 /* Counts for status(); default model as "name v<version>" or NULL. */
 void		qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model);
-/* Append a prediction to prediction_log (as the owner). */
-void		qpm_catalog_log_prediction(int64 model_id, const char *model_name,
+/* Append a prediction to prediction_log (as the owner) unless it holds max_rows (> 0). */
+bool		qpm_catalog_log_prediction(int64 model_id, const char *model_name,
 									   int64 queryid, const QpmPrediction *pr,
-									   double level);
+									   double level, int max_rows);
 
 /* ---- model_cache.c: deserialized models per backend ---- */
 
@@ -179,6 +185,13 @@ void		qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
 /* ---- xgb_train.c: the tree fitter (QpmTreeFitFn), arg = QpmTrainSettings ---- */
 int			qpm_xgb_fit(const QpmTreeFitInput *in, void *arg, QpmForest **out,
 						char *err, size_t errlen);
+/* Estimated bytes XGBoost needs for the rows of one fit of n_fit rows. */
+double		qpm_xgb_data_bytes(size_t n_fit, int p);
+/* Estimated bytes of the trees of such a fit (XGBoost's and ours). */
+double		qpm_xgb_tree_bytes(size_t n_fit, int p, QpmAlgorithm alg,
+							   const QpmTreeParams *tp);
+/* Threads a fit uses (training_threads capped by max_training_threads). */
+int			qpm_xgb_threads(void);
 /* The effective settings as jsonb (stored with the model). */
 Jsonb	   *qpm_train_settings_to_jsonb(const QpmTrainSettings *s);
 /* Progress of a tree fit after each round or chunk (set by training job workers). */

@@ -26,7 +26,11 @@ PGDLLEXPORT void qpm_launcher_main(Datum arg);
 
 /* ---- training_jobs.c: asynchronous training ---- */
 
-/* What a job trains; run_as is the role whose privileges apply. */
+/* Caps on queued + running jobs (settings, query_perf_ml.c). */
+extern int	qpm_max_training_jobs;
+extern int	qpm_max_training_jobs_per_role;
+
+/* What a job trains; run_as is the role it runs as, connection included. */
 typedef struct QpmJobRequest
 {
 	const char *name;
@@ -35,14 +39,25 @@ typedef struct QpmJobRequest
 	Jsonb	   *options;
 	bool		auto_retrain;	/* keep the new version only if it is better */
 	Oid			run_as;
-	Oid			session_user;	/* the worker connects as this role */
 } QpmJobRequest;
+
+/* Why a job was not submitted: the ERROR it would have been. */
+typedef struct QpmJobRefusal
+{
+	int			sqlstate;
+	char	   *message;
+	char	   *detail;			/* or NULL */
+	char	   *hint;			/* or NULL */
+} QpmJobRefusal;
 
 /*
  * Insert a queued job (as the extension owner) and start its worker, which
- * waits for the current transaction to end.  ERROR if no worker slot is free.
+ * waits for the current transaction to end.  A role that cannot connect or
+ * a full cap is an ERROR, or, when refusal is not NULL, fills it and
+ * returns 0 (the launcher logs and goes on).  No free worker slot is
+ * always an ERROR.
  */
-int64		qpm_submit_training_job(const QpmJobRequest *req);
+int64		qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal);
 /* Mark queued or running jobs whose worker is gone as failed; returns how many. */
 int64		qpm_reconcile_training_jobs(void);
 /* Is pid a live query_perf_ml training worker? */

@@ -42,9 +42,16 @@
  * scratch (jsonb element copies, numeric text) lives in a context reset
  * after each tree.
  *
+ * metrics is a free object (a newer version may add keys), but the keys
+ * the extension itself writes and reads are checked like the model: a
+ * median_q_error that is not a number >= 1 would break prediction_accuracy()
+ * and the launcher's drift check for every model (metric_rules below).
+ *
  * Export reads the catalog as the caller (model_store is readable by
  * PUBLIC); import stores through qpm_catalog_store, which writes as the
- * extension owner, and activates the new version.
+ * extension owner, refuses a blob above query_perf_ml.max_model_size, and
+ * activates the new version.  An import has no source relation to retrain
+ * on (source 'import', source_relation NULL).
  */
 #include "postgres.h"
 
@@ -110,6 +117,37 @@ typedef struct ExportRow
 	Jsonb	   *options;
 	bytea	   *blob;
 } ExportRow;
+
+/* A metric train_model writes: integer or number (null allowed), its range. */
+typedef struct MetricRule
+{
+	const char *key;
+	double		min;
+	double		max;
+	bool		integer;
+	bool		min_exclusive;
+	bool		max_exclusive;
+} MetricRule;
+
+static const MetricRule metric_rules[] = {
+	{"n_train", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"n_test", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_read", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_skipped_calls", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_skipped_time", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_below_min_calls", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_usable", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"rows_sampled", 0, (double) DOC_MAX_COUNT, true, false, false},
+	{"r2", -DBL_MAX, 1, false, false, false},
+	{"mae_ms", 0, DBL_MAX, false, false, false},
+	{"rmse_ms", 0, DBL_MAX, false, false, false},
+	{"median_q_error", 1, 1e300, false, false, false},
+	{"p90_q_error", 1, 1e300, false, false, false},
+	{"interval_coverage", 0, 1, false, false, false},
+	{"interval_level", 0, 1, false, true, true},
+	{"interval_log_low", -DBL_MAX, DBL_MAX, false, false, false},
+	{"interval_log_high", -DBL_MAX, DBL_MAX, false, false, false},
+};
 
 static void doc_error(const DocPath *p, const char *fmt,...)
 			pg_attribute_printf(2, 3) pg_attribute_noreturn();
@@ -1066,6 +1104,48 @@ read_free_object(DocObject *top, const char *key)
 	return JsonbValueToJsonb(&v);
 }
 
+/*
+ * The metrics train_model writes (metric_rules), where present: integers
+ * that are counts, numbers (or null, for a metric that was undefined) in
+ * their range.  Other keys are stored as they are.
+ */
+static void
+check_metrics(DocObject *top, Jsonb *metrics)
+{
+	DocPath		pm = {top->path, "metrics", 0};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(metric_rules); i++)
+	{
+		const MetricRule *r = &metric_rules[i];
+		DocPath		p = {&pm, r->key, 0};
+		JsonbValue	v;
+		double		d;
+
+		if (getKeyJsonValueFromContainer(&metrics->root, r->key, (int) strlen(r->key), &v) == NULL)
+			continue;
+		if (r->integer)
+		{
+			(void) as_integer(&v, &p, 0, DOC_MAX_COUNT);
+			continue;
+		}
+		if (v.type == jbvNull)
+			continue;
+		if (v.type != jbvNumeric)
+			doc_error(&p, "must be a number or null, not %s", value_kind(&v));
+		d = as_double(&v, &p);
+		if (r->min == -DBL_MAX && d > r->max)
+			doc_error(&p, "must be at most %g", r->max);
+		if (r->max == DBL_MAX && d < r->min)
+			doc_error(&p, "must be at least %g", r->min);
+		if ((r->min_exclusive ? d <= r->min : d < r->min) ||
+			(r->max_exclusive ? d >= r->max : d > r->max))
+			doc_error(&p, "must be %s %g and %s %g",
+					  r->min_exclusive ? "greater than" : "at least", r->min,
+					  r->max_exclusive ? "less than" : "at most", r->max);
+	}
+}
+
 /* import_model(doc, name): validate everything, store and activate a new version. */
 Datum
 qpm_import_model(PG_FUNCTION_ARGS)
@@ -1161,6 +1241,7 @@ qpm_import_model(PG_FUNCTION_ARGS)
 	/* metadata: stored (metrics, options, counts) or only type-checked */
 	memset(&nm, 0, sizeof(nm));
 	nm.metrics = read_free_object(&top, "metrics");
+	check_metrics(&top, nm.metrics);
 	nm.options = read_free_object(&top, "options");
 	nm.n_train = read_count(&top, "n_train", nm.metrics);
 	nm.n_test = read_count(&top, "n_test", nm.metrics);

@@ -8,6 +8,20 @@
  * ERROR at any point writes nothing: the catalog insert is the last step
  * and shares the caller's transaction.
  *
+ * Resources.  maintenance_work_mem, training_threads and the options are
+ * the caller's to choose, so each is bounded by a superuser-only setting,
+ * checked before XGBoost is called.  Before the scan, the rows held
+ * (max_rows, or as many as maintenance_work_mem holds) are capped so that
+ * their share of the estimated memory (the dataset and its working copies,
+ * for trees XGBoost's copy: qpm_xgb_data_bytes) fits
+ * query_perf_ml.max_training_memory; a larger source is sampled, with a
+ * NOTICE.  Once the rows are read, a tree model whose size bound (n_trees
+ * trees of qpm_tree_node_bound nodes) exceeds query_perf_ml.max_model_size,
+ * or whose trees (qpm_xgb_tree_bytes) take the estimate over
+ * max_training_memory, is refused before anything is fitted: sampling the
+ * rows further to make deep trees fit would only train a worse model.
+ * The catalog refuses any larger blob in the end (catalog.c).
+ *
  * validate_model streams the source through the active model and
  * accumulates the same metrics over every usable row: the drift check.
  */
@@ -23,6 +37,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "core/forest.h"
 #include "core/serialize.h"
 #include "core/shap.h"
 #include "qpm_pg.h"
@@ -58,15 +73,143 @@ check_interrupts(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* Bytes per row held: the dataset and the trainer's working copies. */
+static double
+dataset_row_bytes(int p)
+{
+	return (double) qpm_dataset_row_bytes(p) * 2.5 + 64;
+}
+
 /* Rows that fit in maintenance_work_mem, leaving room for the working copies. */
 static size_t
 rows_for_memory(int p)
 {
-	double		budget = (double) maintenance_work_mem * 1024.0;
-	double		per_row = (double) qpm_dataset_row_bytes(p) * 2.5 + 64;
-	double		rows = budget / per_row;
+	double		rows = (double) maintenance_work_mem * 1024.0 / dataset_row_bytes(p);
 
 	return rows < 1000 ? 1000 : (size_t) rows;
+}
+
+/* What will be fitted: the algorithm's settings, or for 'auto' those of its tree algorithms. */
+typedef struct TrainPlan
+{
+	QpmTrainSettings *settings;
+	int			n;
+	int			p;
+	bool		trees;			/* a candidate is a tree algorithm */
+} TrainPlan;
+
+/* Estimated bytes of n rows held: the dataset, its copies, XGBoost's copy. */
+static double
+rows_bytes(const TrainPlan *plan, size_t n)
+{
+	return (double) n * dataset_row_bytes(plan->p) +
+		(plan->trees ? qpm_xgb_data_bytes(n, plan->p) : 0);
+}
+
+/* Estimated bytes of the whole training on n rows: every candidate's trees too. */
+static double
+training_bytes(const TrainPlan *plan, size_t n)
+{
+	double		bytes = rows_bytes(plan, n);
+	int			i;
+
+	for (i = 0; i < plan->n; i++)
+		if (plan->settings[i].core.algorithm != QPM_ALG_LINEAR)
+			bytes += qpm_xgb_tree_bytes(n, plan->p, plan->settings[i].core.algorithm,
+										&plan->settings[i].trees);
+	return bytes;
+}
+
+/* max_training_memory in bytes. */
+static double
+memory_limit(void)
+{
+	return (double) qpm_max_training_memory_kb * 1024.0;
+}
+
+/*
+ * Rows the training may hold: max_rows, or what maintenance_work_mem holds,
+ * at most as many as max_training_memory leaves room for (*bounded is set
+ * when that is fewer).  ERROR when not even the minimum fits.
+ */
+static size_t
+rows_to_hold(const TrainPlan *plan, int64 max_rows, bool *bounded)
+{
+	size_t		want = max_rows > 0 ? (size_t) max_rows : rows_for_memory(plan->p);
+	size_t		lo = 0,
+				hi = want;
+
+	*bounded = false;
+	if (rows_bytes(plan, want) <= memory_limit())
+		return want;
+	/* rows_bytes grows with n: the most rows that fit */
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo + 1) / 2;
+
+		if (rows_bytes(plan, mid) <= memory_limit())
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (lo < QPM_MIN_TRAIN_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("training needs more memory than query_perf_ml.max_training_memory allows"),
+				 errdetail("Even %d rows take about %.0f MB; the limit is %d kB.",
+						   QPM_MIN_TRAIN_ROWS,
+						   rows_bytes(plan, QPM_MIN_TRAIN_ROWS) / (1024.0 * 1024.0),
+						   qpm_max_training_memory_kb),
+				 errhint("Ask a superuser to raise query_perf_ml.max_training_memory.")));
+	*bounded = true;
+	return lo;
+}
+
+/*
+ * Before anything is fitted on the n rows held (of usable): ERROR when a
+ * tree candidate's model could exceed max_model_size (n_trees trees of at
+ * most qpm_tree_node_bound nodes each), or the training's memory estimate,
+ * trees included, exceeds max_training_memory.
+ */
+static void
+check_resources(const TrainPlan *plan, size_t n, uint64 usable)
+{
+	double		limit = (double) qpm_max_model_size_kb * 1024.0;
+	double		bytes;
+	int			i;
+
+	for (i = 0; i < plan->n; i++)
+	{
+		const QpmTrainSettings *s = &plan->settings[i];
+		double		nodes;
+
+		if (s->core.algorithm == QPM_ALG_LINEAR)
+			continue;
+		nodes = (double) qpm_tree_node_bound(s->trees.max_depth, n) * s->trees.n_trees;
+		bytes = (double) qpm_forest_model_size(plan->p, s->trees.n_trees,
+											   nodes > (double) PG_INT64_MAX / 2.0 ?
+											   PG_INT64_MAX / 2 : (int64) nodes);
+		if (bytes > limit)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("a %s model of %d trees of depth %d could exceed query_perf_ml.max_model_size",
+							qpm_algorithm_name(s->core.algorithm), s->trees.n_trees, s->trees.max_depth),
+					 errdetail("Fitted on the " UINT64_FORMAT " rows held (of " UINT64_FORMAT " usable), such a model can take up to %.0f kB; the limit is %d kB.",
+							   (uint64) n, usable, bytes / 1024.0, qpm_max_model_size_kb),
+					 errhint("Lower n_trees or max_depth, or ask a superuser to raise query_perf_ml.max_model_size.")));
+	}
+	bytes = training_bytes(plan, n);
+	ereport(DEBUG1,
+			(errmsg_internal("query_perf_ml: training on " UINT64_FORMAT " rows estimated at %.1f MB (rows %.1f MB)",
+							 (uint64) n, bytes / (1024.0 * 1024.0),
+							 rows_bytes(plan, n) / (1024.0 * 1024.0))));
+	if (bytes > memory_limit())
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("training needs more memory than query_perf_ml.max_training_memory allows"),
+				 errdetail("Training on the " UINT64_FORMAT " rows held (of " UINT64_FORMAT " usable) takes about %.0f MB with these options, trees included; the limit is %d MB.",
+						   (uint64) n, usable, bytes / (1024.0 * 1024.0), qpm_max_training_memory_kb / 1024),
+				 errhint("Lower max_depth or n_trees (or max_rows), or ask a superuser to raise query_perf_ml.max_training_memory.")));
 }
 
 /* Training scan: features + target of each row, counting what is skipped. */
@@ -211,6 +354,8 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
 	QpmTrainSettings *settings;
 	QpmTrainSettings *win_settings;
+	TrainPlan	plan;
+	bool		bounded;
 	QpmSource	src;
 	TrainScan	ts;
 	QpmTrainResult *results;
@@ -237,6 +382,24 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	prepare_settings(&settings[0], options, alg, is_auto);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	/* What will be fitted, for the resource checks: 'auto' fits all three. */
+	plan.p = QPM_STMT_N_FEATURES;
+	plan.n = 1;
+	plan.settings = settings;
+	plan.trees = is_auto || alg != QPM_ALG_LINEAR;
+	if (is_auto)
+	{
+		plan.settings = palloc0(sizeof(QpmTrainSettings) * 2);
+		plan.n = 2;
+		prepare_settings(&plan.settings[0], options, QPM_ALG_RANDOM_FOREST, true);
+		prepare_settings(&plan.settings[1], options, QPM_ALG_GRADIENT_BOOSTING, true);
+	}
+	if (plan.trees && qpm_xgb_threads() < qpm_training_threads)
+		ereport(NOTICE,
+				(errmsg("training with %d threads", qpm_xgb_threads()),
+				 errdetail("query_perf_ml.training_threads is %d; query_perf_ml.max_training_threads allows %d.",
+						   qpm_training_threads, qpm_max_training_threads),
+				 errhint("A superuser may raise query_perf_ml.max_training_threads.")));
 
 	INSTR_TIME_SET_CURRENT(start);
 	train_ctx = AllocSetContextCreate(caller_ctx, "query_perf_ml training",
@@ -247,8 +410,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	memset(&ts, 0, sizeof(ts));
 	ts.min_calls = settings[0].min_calls;
 	qpm_dataset_init(&ts.data, QPM_STMT_N_FEATURES,
-					 settings[0].max_rows > 0 ? (size_t) settings[0].max_rows :
-					 rows_for_memory(QPM_STMT_N_FEATURES),
+					 rows_to_hold(&plan, settings[0].max_rows, &bounded),
 					 settings[0].core.seed);
 	if (settings[0].split_by_time)
 	{
@@ -260,7 +422,15 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, train_row, &ts);
 	if (ts.data.seen < QPM_MIN_TRAIN_ROWS)
 		too_few_rows(&src, &ts);
-	if (ts.data.seen > ts.data.n)
+	check_resources(&plan, ts.data.n, ts.data.seen);
+	if (ts.data.seen > ts.data.n && bounded)
+		ereport(NOTICE,
+				(errmsg("training on a sample of %zu of " UINT64_FORMAT " usable rows",
+						ts.data.n, ts.data.seen),
+				 errdetail("query_perf_ml.max_training_memory (%d kB) bounds the memory of a training, and so the rows it holds.",
+						   qpm_max_training_memory_kb),
+				 errhint("A superuser may raise query_perf_ml.max_training_memory.")));
+	else if (ts.data.seen > ts.data.n)
 		ereport(NOTICE,
 				(errmsg("training on a sample of %zu of " UINT64_FORMAT " usable rows",
 						ts.data.n, ts.data.seen),
@@ -308,6 +478,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	nm.feature_set = psprintf("%s/%d", qpm_feature_set_stmt_stats.name,
 							  qpm_feature_set_stmt_stats.version);
 	nm.source = src.display;
+	nm.source_relid = src.relid;
 	nm.n_train = (int64) res->n_train;
 	nm.n_test = (int64) res->n_test;
 	nm.metrics = qpm_metrics_to_jsonb(&res->test, &res->model.interval,

@@ -18,13 +18,39 @@
  *    it can only see the row once the submitter committed; if the
  *    submitter rolled back (or cancelled the job first) the claim finds no
  *    'queued' row and the worker exits having done nothing.
- *  - Training runs as the submitting role (the worker connects as the
- *    submitter's session user and switches to its current user with
- *    SECURITY_LOCAL_USERID_CHANGE, so SET ROLE cannot leave it) through
- *    SQL-level train_model(), so EXECUTE on train_model and the source's
- *    privileges are checked exactly as for a synchronous call.  The job row
- *    is set to 'done' in the same transaction that stores the model: a
- *    model exists if and only if its job is done.
+ *  - A job runs as its role (the submitter's current user, or for a
+ *    retraining the model's creator) from connection to commit: the worker
+ *    connects as that role (BackgroundWorkerInitializeConnectionByOid), so
+ *    session user, current user and the user every deferred trigger and
+ *    commit-time action of the source's code sees are that role, and the
+ *    server gives the worker nothing the role could not do in a session of
+ *    its own.  (Connecting as a superuser and switching to the role with
+ *    SECURITY_LOCAL_USERID_CHANGE, as 1.1 did, ran the source's deferred
+ *    triggers as that superuser at commit; SET SESSION AUTHORIZATION would
+ *    have left RESET SESSION AUTHORIZATION to the source's code.)  pg_cron
+ *    connects each job as its owner for the same reason.  The price:
+ *    PostgreSQL 15 refuses background worker connections of NOLOGIN roles
+ *    (BGWORKER_BYPASS_ROLELOGINCHECK is 17's), so, like pg_cron, a job
+ *    needs a role that can log in and connect to the database; submission
+ *    checks that, and SET ROLE to a group role then train_model_async is
+ *    refused rather than run as the session user.  Writes to the
+ *    extension's tables go through qpm_owner_begin (catalog.c), the one
+ *    gateway that runs as the extension owner, with search_path pinned and
+ *    as a security-restricted operation; the worker's own search_path is
+ *    pinned to pg_catalog, pg_temp too.  Training goes through SQL-level
+ *    train_model(), so EXECUTE on train_model and the source's privileges
+ *    are checked exactly as for a synchronous call.  The job row is set to
+ *    'done' in the same transaction that stores the model: a model exists
+ *    if and only if its job is done.
+ *  - Caps: at most query_perf_ml.max_training_jobs_per_role queued or
+ *    running jobs of one role, max_training_jobs in all, so one role cannot
+ *    take every worker slot.  A role's submissions are serialized by a
+ *    transaction lock of that role (on the extension object, with a
+ *    sub-id SQL cannot reach, so only the role's own open submission
+ *    blocks it), and counted as committed rows with a live worker plus the
+ *    submitter's own; the global count is of live training worker
+ *    processes, which exist before their submitters commit, under a lock
+ *    held only until the new worker has a process.
  *  - Any ERROR is caught, the transaction aborted, and the outcome recorded
  *    in a new transaction: 'cancelled' for a query cancel (cancel_training
  *    sends SIGINT), otherwise 'failed' with the message and SQLSTATE.
@@ -51,7 +77,10 @@
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -61,6 +90,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
@@ -71,6 +101,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "qpm_pg.h"
 #include "qpm_worker.h"
@@ -78,15 +109,19 @@
 PG_FUNCTION_INFO_V1(qpm_train_model_async);
 PG_FUNCTION_INFO_V1(qpm_cancel_training);
 PG_FUNCTION_INFO_V1(qpm_training_job_live);
+PG_FUNCTION_INFO_V1(qpm_training_job_live_1_2);
 
 #define JOB_ACTIVITY_PREFIX "query_perf_ml training job "
+/* Sub-ids of the submission locks on the extension object (see the banner). */
+#define JOB_LOCK_ALL 1
+#define JOB_LOCK_ROLE(role) ((uint16) (2 + (role) % 65534))
 
 /* What the submitting backend passes to the worker in bgw_extra. */
 typedef struct JobWorkerArgs
 {
 	int64		job_id;
 	Oid			database;
-	Oid			session_user;
+	Oid			role;			/* the worker connects as the job's role */
 	TransactionId submit_xid;
 } JobWorkerArgs;
 
@@ -105,11 +140,19 @@ typedef struct ClaimedJob
 	char	  **setting_values;
 } ClaimedJob;
 
-/* Settings of the submitting session that shape a training: copied into the job. */
+/*
+ * Settings of the submitting session that shape a training: copied into the
+ * job and set in the worker with superuser context, since the limits among
+ * them could only be in force in that session if a superuser (or the
+ * configuration) put them there.
+ */
 static const char *const captured_settings[] = {
 	"maintenance_work_mem",
 	"query_perf_ml.training_threads",
 	"query_perf_ml.source_batch_rows",
+	"query_perf_ml.max_training_memory",
+	"query_perf_ml.max_model_size",
+	"query_perf_ml.max_training_threads",
 };
 
 static volatile sig_atomic_t got_sigterm = false;
@@ -174,9 +217,149 @@ capture_settings(void)
 	return b.data;
 }
 
+/* Fill *refusal, or ERROR with it when there is none to fill. */
+static void
+refuse(QpmJobRefusal *refusal, int sqlstate, char *message, char *detail, char *hint)
+{
+	if (refusal == NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg_internal("%s", message),
+				 detail ? errdetail_internal("%s", detail) : 0,
+				 hint ? errhint("%s", hint) : 0));
+	refusal->sqlstate = sqlstate;
+	refusal->message = message;
+	refusal->detail = detail;
+	refusal->hint = hint;
+}
+
+/* Refuse (true) unless role can connect to this database, as its worker will. */
+static bool
+role_cannot_connect(Oid role, QpmJobRefusal *refusal)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+	Form_pg_authid rform;
+	char	   *name;
+	bool		canlogin,
+				super;
+
+	if (!HeapTupleIsValid(tup))
+	{
+		refuse(refusal, ERRCODE_UNDEFINED_OBJECT,
+			   psprintf("role with OID %u does not exist", role), NULL, NULL);
+		return true;
+	}
+	rform = (Form_pg_authid) GETSTRUCT(tup);
+	name = pstrdup(NameStr(rform->rolname));
+	canlogin = rform->rolcanlogin;
+	super = rform->rolsuper;
+	ReleaseSysCache(tup);
+	if (!canlogin)
+		refuse(refusal, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+			   psprintf("role \"%s\" cannot log in", name),
+			   pstrdup("A training job connects as the role it runs as, and PostgreSQL refuses background worker connections of roles without LOGIN."),
+			   pstrdup("Grant the role LOGIN, or submit the job as a role that can log in (not after SET ROLE to a group role)."));
+	else if (!super && pg_database_aclcheck(MyDatabaseId, role, ACL_CONNECT) != ACLCHECK_OK)
+		refuse(refusal, ERRCODE_INSUFFICIENT_PRIVILEGE,
+			   psprintf("role \"%s\" may not connect to database \"%s\"", name,
+						get_database_name(MyDatabaseId)),
+			   pstrdup("A training job connects as the role it runs as."),
+			   pstrdup("Grant the role CONNECT on the database."));
+	else
+		return false;
+	return true;
+}
+
+/* Queued or running jobs of role whose worker is alive, committed or ours. */
+static int
+live_jobs_of(Oid role)
+{
+	QpmOwnerSession os;
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+	int			n = 0;
+	uint64		i;
+
+	values[0] = ObjectIdGetDatum(role);
+	qpm_owner_begin(&os, true);
+	/* A fresh snapshot, also under REPEATABLE READ: jobs committed meanwhile count. */
+	PushActiveSnapshot(GetLatestSnapshot());
+	if (SPI_execute_with_args("SELECT pid FROM query_perf_ml.training_job_store "
+							  "WHERE run_as OPERATOR(pg_catalog.=) $1 AND pid IS NOT NULL "
+							  "AND state OPERATOR(pg_catalog.=) ANY ('{queued,running}')",
+							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the training jobs of role %u", role);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull && qpm_training_worker_alive(DatumGetInt32(d)))
+			n++;
+	}
+	PopActiveSnapshot();
+	qpm_owner_end(&os);
+	return n;
+}
+
+/*
+ * Training worker processes of the whole server, including those whose
+ * submitting transaction is still open.  A worker has a PGPROC from its
+ * first instructions on (InitProcess, before the library is loaded).
+ */
+static int
+live_training_workers(void)
+{
+	int			n = 0;
+	uint32		i;
+
+	for (i = 0; i < ProcGlobal->allProcCount; i++)
+	{
+		int			pid = ((volatile PGPROC *) &ProcGlobal->allProcs[i])->pid;
+
+		if (pid != 0 && pid != MyProcPid && qpm_training_worker_alive(pid))
+			n++;
+	}
+	return n;
+}
+
+/* Does a process with this pid have a PGPROC yet? */
+static bool
+has_pgproc(int pid)
+{
+	uint32		i;
+
+	for (i = 0; i < ProcGlobal->allProcCount; i++)
+		if (((volatile PGPROC *) &ProcGlobal->allProcs[i])->pid == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Wait (briefly: the postmaster has forked it) until a started worker is
+ * counted by live_training_workers, or has exited.
+ */
+static void
+wait_until_counted(BackgroundWorkerHandle *handle, pid_t pid)
+{
+	int			i;
+
+	for (i = 0; i < 10000 && !has_pgproc((int) pid); i++)
+	{
+		pid_t		now;
+
+		if (GetBackgroundWorkerPid(handle, &now) != BGWH_STARTED)
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /* Insert a queued job and start its worker; see the banner. */
 int64
-qpm_submit_training_job(const QpmJobRequest *req)
+qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 {
 	QpmOwnerSession os;
 	Oid			types[8] = {TEXTOID, TEXTOID, OIDOID, JSONBOID, JSONBOID, BOOLOID,
@@ -192,6 +375,8 @@ qpm_submit_training_job(const QpmJobRequest *req)
 	BgwHandleStatus status;
 	pid_t		pid = 0;
 	int64		job_id;
+	Oid			ext;
+	int			n;
 	bool		isnull;
 
 	if (RecoveryInProgress())
@@ -199,7 +384,44 @@ qpm_submit_training_job(const QpmJobRequest *req)
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot start a training job during recovery"),
 				 errhint("Submit it on the primary server.")));
+	if (role_cannot_connect(req->run_as, refusal))
+		return 0;
 	namestrcpy(&submitted_by, GetUserNameFromId(req->run_as, false));
+
+	/* The caps (see the banner); the role lock is held until we commit. */
+	ext = get_extension_oid("query_perf_ml", false);
+	if (refusal == NULL)
+		LockDatabaseObject(ExtensionRelationId, ext, JOB_LOCK_ROLE(req->run_as), ExclusiveLock);
+	else if (!ConditionalLockDatabaseObject(ExtensionRelationId, ext,
+											JOB_LOCK_ROLE(req->run_as), ExclusiveLock))
+	{
+		refuse(refusal, ERRCODE_LOCK_NOT_AVAILABLE,
+			   psprintf("a training job of role \"%s\" is being submitted in a transaction still open",
+						NameStr(submitted_by)), NULL, NULL);
+		return 0;
+	}
+	n = live_jobs_of(req->run_as);
+	if (n >= qpm_max_training_jobs_per_role)
+	{
+		refuse(refusal, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+			   psprintf("too many training jobs of role \"%s\"", NameStr(submitted_by)),
+			   psprintf("%d jobs of the role are queued or running; query_perf_ml.max_training_jobs_per_role is %d.",
+						n, qpm_max_training_jobs_per_role),
+			   pstrdup("Wait until one has finished, or ask a superuser to raise the setting."));
+		return 0;
+	}
+	LockDatabaseObject(ExtensionRelationId, ext, JOB_LOCK_ALL, ExclusiveLock);
+	n = live_training_workers();
+	if (n >= qpm_max_training_jobs)
+	{
+		UnlockDatabaseObject(ExtensionRelationId, ext, JOB_LOCK_ALL, ExclusiveLock);
+		refuse(refusal, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+			   pstrdup("too many training jobs"),
+			   psprintf("%d training jobs are queued or running; query_perf_ml.max_training_jobs is %d.",
+						n, qpm_max_training_jobs),
+			   pstrdup("Wait until one has finished, or ask a superuser to raise the setting."));
+		return 0;
+	}
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(req->name);
@@ -231,7 +453,7 @@ qpm_submit_training_job(const QpmJobRequest *req)
 	memset(&args, 0, sizeof(args));
 	args.job_id = job_id;
 	args.database = MyDatabaseId;
-	args.session_user = req->session_user;
+	args.role = req->run_as;
 	args.submit_xid = GetTopTransactionId();
 	memcpy(worker.bgw_extra, &args, sizeof(args));
 	worker.bgw_notify_pid = MyProcPid;
@@ -249,6 +471,8 @@ qpm_submit_training_job(const QpmJobRequest *req)
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 				 errmsg("could not start the background worker of training job " INT64_FORMAT, job_id),
 				 errhint("The server log may say why.")));
+	wait_until_counted(handle, pid);
+	UnlockDatabaseObject(ExtensionRelationId, ext, JOB_LOCK_ALL, ExclusiveLock);
 
 	uvalues[0] = Int64GetDatum(job_id);
 	uvalues[1] = Int32GetDatum((int32) pid);
@@ -281,8 +505,7 @@ qpm_train_model_async(PG_FUNCTION_ARGS)
 	qpm_parse_train_options(req.options, alg, is_auto, &settings);
 	qpm_source_open(req.source, &src);
 	req.run_as = GetUserId();
-	req.session_user = GetSessionUserId();
-	PG_RETURN_INT64(qpm_submit_training_job(&req));
+	PG_RETURN_INT64(qpm_submit_training_job(&req, NULL));
 }
 
 /* Mark a queued/running job of a dead worker failed; true if it was. */
@@ -397,14 +620,15 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(result);
 }
 
-/* The progress part of a job worker's activity text, or NULL. */
+/* The progress part of a job worker's activity text (NULL if none) and its role. */
 static char *
-live_progress(int pid, int64 job_id)
+live_progress(int pid, int64 job_id, Oid *role)
 {
 	char		prefix[64];
 	int			n = pgstat_fetch_stat_numbackends();
 	int			i;
 
+	*role = InvalidOid;
 	snprintf(prefix, sizeof(prefix), JOB_ACTIVITY_PREFIX INT64_FORMAT ": ", job_id);
 	for (i = 1; i <= n; i++)
 	{
@@ -413,6 +637,7 @@ live_progress(int pid, int64 job_id)
 
 		if (l == NULL || l->backendStatus.st_procpid != pid)
 			continue;
+		*role = l->backendStatus.st_userid;
 		act = l->backendStatus.st_activity_raw;
 		if (act != NULL && strncmp(act, prefix, strlen(prefix)) == 0)
 			return pstrdup(act + strlen(prefix));
@@ -422,12 +647,16 @@ live_progress(int pid, int64 job_id)
 }
 
 /*
- * training_job_live(job_id, state, pid, xmax, run_as) -> (state, progress, lost)
- * Progress is shown, like pg_stat_activity's query text, only to roles with
- * the privileges of the job's role or of pg_read_all_stats.
+ * The live state of a job (its first four arguments are the row's job_id,
+ * state, pid and xmax): a queued or running job whose worker is gone is
+ * 'failed' (lost), and a running job's progress is read from its worker.
+ * Progress is shown, like pg_stat_activity's query text, only to roles
+ * with the privileges of the role the worker is connected as (the job's
+ * role: it connects as that role) or of pg_read_all_stats; the caller
+ * supplies nothing that decides who may see it.
  */
-Datum
-qpm_training_job_live(PG_FUNCTION_ARGS)
+static Datum
+job_live(FunctionCallInfo fcinfo)
 {
 	TupleDesc	tupdesc;
 	Datum		values[3];
@@ -447,14 +676,12 @@ qpm_training_job_live(PG_FUNCTION_ARGS)
 	{
 		if (qpm_training_worker_alive(pid))
 		{
-			Oid			run_as = PG_ARGISNULL(4) ? InvalidOid : PG_GETARG_OID(4);
-			char	   *p = NULL;
+			Oid			role;
+			char	   *p = live_progress(pid, job_id, &role);
 
-			if (has_privs_of_role(GetUserId(), run_as) ||
-				has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
-				p = live_progress(pid, job_id);
-
-			if (p != NULL)
+			if (p != NULL && OidIsValid(role) &&
+				(has_privs_of_role(GetUserId(), role) ||
+				 has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS)))
 			{
 				values[1] = CStringGetTextDatum(p);
 				nulls[1] = false;
@@ -478,6 +705,23 @@ qpm_training_job_live(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(state);
 	values[2] = BoolGetDatum(lost);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* training_job_live(job_id, state, pid, row_xmax) -> (state, progress, lost) */
+Datum
+qpm_training_job_live_1_2(PG_FUNCTION_ARGS)
+{
+	return job_live(fcinfo);
+}
+
+/*
+ * 1.1's training_job_live(job_id, state, pid, row_xmax, run_as), for a
+ * database not yet updated: the run_as argument is ignored.
+ */
+Datum
+qpm_training_job_live(PG_FUNCTION_ARGS)
+{
+	return job_live(fcinfo);
 }
 
 /* ---------------------------------------------------------------------
@@ -603,8 +847,8 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 }
 
 /*
- * Train (as the submitting role), then record 'done' in the same
- * transaction.  An auto-retrain job first measures the active version on
+ * Train (as the job's role, which the worker is connected as), then record
+ * 'done' in the same transaction.  An auto-retrain job first measures the active version on
  * the source (validate_model: median q-error over every usable row), then
  * trains with the same options and keeps the new version only if its
  * held-out median q-error is lower; otherwise (also when it has no
@@ -614,8 +858,6 @@ static void
 train_and_record(const ClaimedJob *job)
 {
 	QpmOwnerSession os;
-	Oid			saved_userid;
-	int			saved_sec;
 	int			nest;
 	Oid			types[4] = {TEXTOID, TEXTOID, OIDOID, JSONBOID};
 	Datum		values[4];
@@ -639,11 +881,13 @@ train_and_record(const ClaimedJob *job)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	for (i = 0; i < job->n_settings; i++)
 		(void) set_config_option(job->setting_names[i], job->setting_values[i],
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 	report_activity("training %s", job->algorithm);
 
-	GetUserIdAndSecContext(&saved_userid, &saved_sec);
-	SetUserIdAndSecContext(job->run_as, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	/* Connected as the job's role (see the banner): nothing to switch. */
+	if (GetUserId() != job->run_as || GetSessionUserId() != job->run_as)
+		elog(ERROR, "training job " INT64_FORMAT " runs as role %u, not %u",
+			 job->job_id, GetUserId(), job->run_as);
 	nest = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -677,7 +921,6 @@ train_and_record(const ClaimedJob *job)
 		keep = !isnan(new_q) && (isnan(old_q) || new_q < old_q);
 	SPI_finish();
 	AtEOXact_GUC(true, nest);
-	SetUserIdAndSecContext(saved_userid, saved_sec);
 
 	if (!job->auto_retrain)
 		summary = psprintf("version %d trained in %.1f s", version, job_elapsed_s());
@@ -800,7 +1043,9 @@ qpm_training_worker_main(Datum arg)
 	pqsignal(SIGTERM, job_sigterm);
 	pqsignal(SIGINT, StatementCancelHandler);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(args.database, args.session_user, 0);
+	/* As the job's role, from the start (see the banner). */
+	BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
 	pgstat_report_appname("query_perf_ml training");
 	job_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml training job",
 									ALLOCSET_DEFAULT_SIZES);

@@ -15,6 +15,22 @@
  *    source, as the role that created it, and keeps the new version only
  *    if it is better (see train_and_record there).
  *
+ * Security.  The launcher is a superuser session in a database whose owner
+ * need not be one, so nothing it runs may depend on anything a user can
+ * change: its search_path is pinned to pg_catalog, pg_temp right after it
+ * connects (ALTER DATABASE ... SET search_path must not put a user's
+ * count() in front of pg_catalog's), every name in its SQL is qualified,
+ * and it runs no user code itself: a retraining is a job that connects as
+ * the model's creator (training_jobs.c).  The source of a retraining is
+ * model_store.source_relation, the relation the version was trained on,
+ * never a name read from a table and resolved in some search_path: a
+ * model without one (imported, trained before 1.2 on a source that no
+ * longer resolves) is skipped, and so is one whose relation no longer has
+ * the qualified name it was trained under (a dropped relation's OID, kept
+ * by the regclass column, could name another relation later or after a
+ * restore).  Job caps apply to retrainings too: a full cap, or a role
+ * that cannot log in, is logged and the model retried at the next check.
+ *
  * Conventions (pg_cron, PoWA): signals set before they are unblocked;
  * SIGHUP rereads the configuration; SIGTERM ends the worker with exit code
  * 0, between steps or by cancelling the step in progress at its next
@@ -39,6 +55,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -50,6 +67,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -248,7 +266,7 @@ check_ready(void *arg)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT (SELECT count(*) FROM pg_catalog.pg_extension "
+	if (SPI_execute("SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_extension "
 					"        WHERE extname OPERATOR(pg_catalog.=) 'query_perf_ml'), "
 					"pg_catalog.to_regprocedure('query_perf_ml.snapshot()') IS NOT NULL "
 					"AND pg_catalog.to_regclass('query_perf_ml.training_job_store') IS NOT NULL",
@@ -332,6 +350,45 @@ purge_step(void *arg)
 	exec_sql("SELECT query_perf_ml.purge_history()", SPI_OK_SELECT);
 }
 
+/*
+ * The relation a model version was trained on, if it still exists under
+ * the qualified name stored with the model; InvalidOid otherwise.
+ */
+static Oid
+trainable_source(Oid relid, const char *name)
+{
+	char	   *relname;
+	char	   *nspname;
+
+	if (!OidIsValid(relid) || name == NULL)
+		return InvalidOid;
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		return InvalidOid;
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	if (nspname == NULL || strcmp(quote_qualified_identifier(nspname, relname), name) != 0)
+		return InvalidOid;
+	return relid;
+}
+
+/* Does model_store have source_relation (extension 1.2)?  Logged once if not. */
+static bool
+has_source_relation(void)
+{
+	static bool reported = false;
+	Oid			relid = get_relname_relid("model_store", get_namespace_oid("query_perf_ml", false));
+
+	if (OidIsValid(relid) && get_attnum(relid, "source_relation") != InvalidAttrNumber)
+		return true;
+	if (!reported)
+		ereport(LOG,
+				(errmsg("query_perf_ml launcher: auto_retrain needs extension \"query_perf_ml\" 1.2 in database \"%s\"",
+						qpm_worker_database),
+				 errhint("Run ALTER EXTENSION query_perf_ml UPDATE there; until then drifted models are not retrained.")));
+	reported = true;
+	return false;
+}
+
 /* Step: submit a retraining job for each drifted active model. */
 static void
 retrain_step(void *arg)
@@ -344,15 +401,18 @@ retrain_step(void *arg)
 	char	  **why;
 	MemoryContext outer = CurrentMemoryContext;
 
+	if (!has_source_relation())
+		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	values[0] = Int32GetDatum(qpm_auto_retrain_interval_s);
 	if (SPI_execute_with_args(
-							  "SELECT a.model_name, ms.algorithm, "
-							  "       pg_catalog.to_regclass(ms.source)::pg_catalog.oid, ms.options, "
-							  "       r.oid, pg_catalog.format('median q-error %s (held out at training: %s), coverage %s of %s, %s predictions', "
-							  "         round(a.median_q_error::numeric, 3), round(a.train_median_q_error::numeric, 3), "
-							  "         round(a.interval_coverage::numeric, 3), a.interval_level, a.n) "
+							  "SELECT a.model_name, ms.algorithm, ms.source_relation::pg_catalog.oid, ms.source, "
+							  "       ms.options, r.oid, "
+							  "       pg_catalog.format('median q-error %s (held out at training: %s), coverage %s of %s, %s predictions', "
+							  "         pg_catalog.round(a.median_q_error::pg_catalog.numeric, 3), "
+							  "         pg_catalog.round(a.train_median_q_error::pg_catalog.numeric, 3), "
+							  "         pg_catalog.round(a.interval_coverage::pg_catalog.numeric, 3), a.interval_level, a.n) "
 							  "  FROM query_perf_ml.prediction_accuracy() a "
 							  "  JOIN query_perf_ml.model_store ms ON ms.model_id OPERATOR(pg_catalog.=) a.model_id AND ms.is_active "
 							  "  LEFT JOIN pg_catalog.pg_authid r ON r.rolname OPERATOR(pg_catalog.=) ms.created_by "
@@ -378,29 +438,45 @@ retrain_step(void *arg)
 		reqs[i].name = SPI_getvalue(tup, td, 1);
 		reqs[i].algorithm = SPI_getvalue(tup, td, 2);
 		d = SPI_getbinval(tup, td, 3, &isnull);
-		reqs[i].source = isnull ? InvalidOid : DatumGetObjectId(d);
-		reqs[i].options = DatumGetJsonbPCopy(SPI_getbinval(tup, td, 4, &isnull));
-		d = SPI_getbinval(tup, td, 5, &isnull);
+		reqs[i].source = trainable_source(isnull ? InvalidOid : DatumGetObjectId(d),
+										  SPI_getvalue(tup, td, 4));
+		reqs[i].options = DatumGetJsonbPCopy(SPI_getbinval(tup, td, 5, &isnull));
+		d = SPI_getbinval(tup, td, 6, &isnull);
 		reqs[i].run_as = isnull ? InvalidOid : DatumGetObjectId(d);
-		why[i] = SPI_getvalue(tup, td, 6);
+		why[i] = SPI_getvalue(tup, td, 7);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
 
 	for (i = 0; i < n; i++)
 	{
+		QpmJobRefusal refusal;
 		int64		job_id;
 
-		if (!OidIsValid(reqs[i].source) || !OidIsValid(reqs[i].run_as))
+		if (!OidIsValid(reqs[i].source))
 		{
 			ereport(LOG,
 					(errmsg("query_perf_ml launcher: model \"%s\" drifted but cannot be retrained", reqs[i].name),
-					 errdetail("Its source relation or the role that created it no longer exists.")));
+					 errdetail("It has no trainable source: it was imported, or the relation it was trained on was dropped or renamed.")));
+			continue;
+		}
+		if (!OidIsValid(reqs[i].run_as))
+		{
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: model \"%s\" drifted but cannot be retrained", reqs[i].name),
+					 errdetail("The role that created it no longer exists.")));
 			continue;
 		}
 		reqs[i].auto_retrain = true;
-		reqs[i].session_user = GetSessionUserId();
-		job_id = qpm_submit_training_job(&reqs[i]);
+		job_id = qpm_submit_training_job(&reqs[i], &refusal);
+		if (job_id == 0)
+		{
+			ereport(LOG,
+					(errmsg("query_perf_ml launcher: model \"%s\" drifted but is not retrained now: %s",
+							reqs[i].name, refusal.message),
+					 refusal.detail ? errdetail_internal("%s", refusal.detail) : 0));
+			continue;
+		}
 		ereport(LOG,
 				(errmsg("query_perf_ml launcher: model \"%s\" drifted (%s); retraining it as job " INT64_FORMAT,
 						reqs[i].name, why[i] ? why[i] : "", job_id)));
@@ -438,6 +514,8 @@ qpm_launcher_main(Datum arg)
 	while (!launcher_enabled())
 		launcher_wait(-1L);
 	BackgroundWorkerInitializeConnection(qpm_worker_database, NULL, 0);
+	/* Over the database's and role's defaults (see the banner). */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
 	pgstat_report_appname(QPM_LAUNCHER_WORKER_TYPE);
 	cycle_ctx = AllocSetContextCreate(TopMemoryContext, "query_perf_ml launcher cycle",
 									  ALLOCSET_DEFAULT_SIZES);

@@ -20,6 +20,26 @@
  *    averaged by scaling their leaves;
  *  - XGBoost accepts unknown parameter names silently, so every parameter
  *    name here is a fixed string and values are validated in options.c.
+ *
+ * Memory.  XGBoost allocates outside palloc's accounting, so train_model
+ * checks an estimate of its footprint against query_perf_ml.max_training_memory
+ * before calling it.  Per fit of n rows of p features, T trees of at most
+ * N = qpm_tree_node_bound(depth, n) nodes:
+ *   qpm_xgb_data_bytes:
+ *     16 MB (libxgboost, libgomp, libstdc++ once loaded)
+ *   + n (32 p + 64)      DMatrix entries, our float copy, bin index,
+ *                        gradients, predictions, row partitions
+ *   qpm_xgb_tree_bytes:
+ *   + N p 512            histograms and split state of one tree's nodes
+ *   + N T 200 (boosting) the trees: XGBoost's booster holds all rounds,
+ *                        their text dump, our flat forest, its walker copy
+ *   + N T 96 (forest)    chunks of 16 trees in XGBoost, all in ours twice
+ * fitted to the peak RSS test/bench/train_memory.sh measures (XGBoost
+ * 1.7.4, p = 12, 20 000 to 200 000 rows) so that it is never below it:
+ * 1.1 to 1.5 times the measurement for trees of depth 6 to 10, 1.8 to 3.7
+ * times for depth 14 and 18, whose node count rarely reaches the bound.  Threads are capped by
+ * query_perf_ml.max_training_threads, which only a superuser can raise
+ * (training_threads is any user's).
  */
 #include "postgres.h"
 
@@ -36,6 +56,14 @@
 
 #define RF_CHUNK_TREES 16
 #define PROGRESS_INTERVAL_MS 5000.0
+
+/* The footprint estimate's terms (see the banner). */
+#define XGB_FIXED_BYTES			(16.0 * 1024 * 1024)
+#define XGB_ROW_FEATURE_BYTES	32.0
+#define XGB_ROW_BYTES			64.0
+#define XGB_NODE_FEATURE_BYTES	512.0
+#define XGB_BOOSTER_NODE_BYTES	200.0
+#define XGB_FOREST_NODE_BYTES	96.0
 
 /* State shared with the PG_FINALLY cleanup. */
 typedef struct XgbHandles
@@ -94,6 +122,31 @@ check_xgb(const QpmXgbApi *x, int rc, const char *what)
 		check_xgb((x), _rc, (what)); \
 	} while (0)
 
+/* Threads a fit uses: training_threads, at most max_training_threads. */
+int
+qpm_xgb_threads(void)
+{
+	return Min(qpm_training_threads, qpm_max_training_threads);
+}
+
+/* Estimated bytes XGBoost needs for the rows of a fit (see the banner). */
+double
+qpm_xgb_data_bytes(size_t n_fit, int p)
+{
+	return XGB_FIXED_BYTES + (double) n_fit * (XGB_ROW_FEATURE_BYTES * p + XGB_ROW_BYTES);
+}
+
+/* Estimated bytes of the trees of a fit and their copies (see the banner). */
+double
+qpm_xgb_tree_bytes(size_t n_fit, int p, QpmAlgorithm alg, const QpmTreeParams *tp)
+{
+	double		nodes = (double) qpm_tree_node_bound(tp->max_depth, n_fit);
+
+	return nodes * p * XGB_NODE_FEATURE_BYTES +
+		nodes * tp->n_trees *
+		(alg == QPM_ALG_RANDOM_FOREST ? XGB_FOREST_NODE_BYTES : XGB_BOOSTER_NODE_BYTES);
+}
+
 /* Set one parameter (the name is always a literal, see the banner). */
 static void
 set_param(const QpmXgbApi *x, BoosterHandle b, const char *name, const char *fmt, double v)
@@ -141,7 +194,7 @@ set_common_params(const QpmXgbApi *x, BoosterHandle b, const QpmTreeParams *tp,
 	XGB(x, "parameter setting", x->BoosterSetParam(b, "objective", "reg:squarederror"));
 	XGB(x, "parameter setting", x->BoosterSetParam(b, "tree_method", "hist"));
 	XGB(x, "parameter setting", x->BoosterSetParam(b, "verbosity", "0"));
-	set_param(x, b, "nthread", "%.0f", qpm_training_threads);
+	set_param(x, b, "nthread", "%.0f", qpm_xgb_threads());
 	set_param(x, b, "max_depth", "%.0f", tp->max_depth);
 	set_param(x, b, "min_child_weight", "%.17g", tp->min_child_weight);
 	set_param(x, b, "lambda", "%.17g", tp->lambda);

@@ -148,6 +148,20 @@ forest_block_size(int32_t n_trees, int32_t n_nodes)
 		sizeof(float) * ((size_t) n_nodes / 2 + 1 + PERFECT_THRESHOLD_PAD);
 }
 
+/* Most nodes of a tree of that depth on that many rows (forest.h). */
+int64_t
+qpm_tree_node_bound(int max_depth, size_t n_rows)
+{
+	int64_t		by_depth;
+	int64_t		by_rows;
+
+	if (max_depth <= 0 || n_rows <= 1)
+		return 1;
+	by_depth = max_depth >= 62 ? INT64_MAX : ((int64_t) 2 << max_depth) - 1;
+	by_rows = n_rows > (size_t) (INT64_MAX / 2) ? INT64_MAX : 2 * (int64_t) n_rows - 1;
+	return by_depth < by_rows ? by_depth : by_rows;
+}
+
 /*
  * One block: struct, eval header, compact nodes, nodes, offsets, group
  * steps; NULL for counts out of range.

@@ -80,6 +80,13 @@ typedef struct QpmForest
  */
 QpmForest  *qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features);
 
+/*
+ * Most nodes a binary tree of depth max_depth fitted on n_rows rows can
+ * have, each leaf holding at least one row: min(2^(max_depth+1) - 1,
+ * 2 n_rows - 1).  The size rule behind training's model size check.
+ */
+int64_t		qpm_tree_node_bound(int max_depth, size_t n_rows);
+
 /* Release a forest from qpm_forest_alloc; NULL is allowed. */
 void		qpm_forest_free(QpmForest *f);
 

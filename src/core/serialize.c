@@ -409,6 +409,16 @@ qpm_model_serialized_size(const QpmModel *m)
 		algorithm_section_size(m);
 }
 
+/* Blob bytes of a tree model with these counts (see serialize.h). */
+uint64_t
+qpm_forest_model_size(int n_features, int64_t n_trees, int64_t n_nodes)
+{
+	return (uint64_t) QPM_BLOB_HEADER_SIZE + INTERVAL_SIZE + TRANSFORM_HEAD_SIZE +
+		(uint64_t) FEATURE_XF_SIZE * (uint64_t) n_features + FOREST_HEAD_SIZE +
+		(uint64_t) U32_SIZE * ((uint64_t) n_trees + 1) +
+		(uint64_t) TREE_NODE_SIZE * (uint64_t) n_nodes;
+}
+
 /* The interval section. */
 static void
 write_interval(BlobWriter *w, const QpmInterval *iv)

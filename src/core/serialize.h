@@ -29,6 +29,15 @@
 size_t		qpm_model_serialized_size(const QpmModel *m);
 
 /*
+ * Bytes of the blob of a tree model of n_features features whose forest
+ * has n_trees trees and n_nodes nodes in all: what qpm_model_serialized_size
+ * will say, computed before the forest exists (to refuse a training whose
+ * model would be too large).  Counts beyond forest.h's limits are not
+ * refused here; the result is then only an estimate no blob can have.
+ */
+uint64_t	qpm_forest_model_size(int n_features, int64_t n_trees, int64_t n_nodes);
+
+/*
  * Write into buf (len >= serialized size); returns bytes written, or 0 when
  * buf is too small or m cannot be encoded (unknown algorithm, no feature
  * set, transform.n_features different from the feature set's, a tree

@@ -11,7 +11,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 QPM_SCRIPT=async_training
 . "$top/test/lib/cluster.sh"
-QPM_EXTRA_CONF="max_worker_processes = 3"	# the logical replication launcher takes one
+# The logical replication launcher takes one of the 3 slots; the job caps
+# are raised so that the slots run out first.
+QPM_EXTRA_CONF="max_worker_processes = 3
+query_perf_ml.max_training_jobs_per_role = 10
+query_perf_ml.max_training_jobs = 10"
 qpm_cluster_start
 trap qpm_cluster_stop EXIT
 
@@ -65,7 +69,7 @@ check "job row points at the stored model" "a1 1 postgres" \
 check "same options stored" "t" "$(q "SELECT a.options = s.options FROM query_perf_ml.models a, query_perf_ml.models s WHERE a.name = 'a1' AND s.name = 's1'")"
 
 # 2. Progress while running, then cancel: cancelled, nothing written.
-j2=$(q "SELECT query_perf_ml.train_model_async('c1', 'random_forest', 'big', '{\"n_trees\": 3000}')")
+j2=$(q "SELECT query_perf_ml.train_model_async('c1', 'random_forest', 'big', '{\"n_trees\": 3000, \"max_depth\": 6}')")
 prog=""
 for _ in $(seq 1 100); do
 	prog=$(q "SELECT progress FROM query_perf_ml.training_jobs WHERE job_id = $j2 AND state = 'running'")
@@ -76,7 +80,7 @@ echo "# progress: $prog"
 check "progress of a running job" "1" "$([[ "$prog" == "random_forest fit 1: "*" of 3000 trees, "* ]] && echo 1 || echo 0)"
 
 # 3. No free worker slot: a clear error in the caller, no job left behind.
-j3=$(q "SELECT query_perf_ml.train_model_async('c2', 'random_forest', 'big', '{\"n_trees\": 3000}')")
+j3=$(q "SELECT query_perf_ml.train_model_async('c2', 'random_forest', 'big', '{\"n_trees\": 3000, \"max_depth\": 6}')")
 err=$(q "SELECT query_perf_ml.train_model_async('c3', 'linear', 'src')" 2>&1 || true)
 check "no free slot is an error" "1" "$(grep -c 'no background worker slot is free for a training job' <<<"$err")"
 check "no job row for the refused submission" "0" "$(q "SELECT count(*) FROM query_perf_ml.training_jobs WHERE name = 'c3'")"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test/e2e/auto_retrain.sh — query_perf_ml.auto_retrain: the launcher finds
 # active models that prediction_accuracy() flags drifted and retrains each
-# as a training job, as the role that created it (here a NOLOGIN role),
+# as a training job, as the role that created it (a job connects as its
+# role, so a model created by a NOLOGIN role is logged and skipped),
 # with its algorithm, options and source; the new version is activated
 # only if its held-out median q-error beats the active version's on the
 # same source now, otherwise it is dropped; a model is retrained at most
@@ -33,8 +34,9 @@ wait_for() {
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL'
 CREATE EXTENSION query_perf_ml;
-CREATE ROLE etl NOLOGIN;
-GRANT EXECUTE ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb) TO etl;
+CREATE ROLE etl LOGIN;
+CREATE ROLE analysts NOLOGIN;
+GRANT EXECUTE ON FUNCTION query_perf_ml.train_model(text, text, regclass, jsonb) TO etl, analysts;
 CREATE TABLE shifting AS
 SELECT g::bigint % 2000 AS queryid, 1 + g % 20 AS calls,
        (1 + g % 20) * (0.5 + (g % 97)) * (1 + (g % 2000) % 7) AS total_exec_time,
@@ -43,7 +45,9 @@ SELECT g::bigint % 2000 AS queryid, 1 + g % 20 AS calls,
 CREATE TABLE steady AS SELECT * FROM shifting;
 -- Deterministic noise, so that the steady model is not perfect.
 UPDATE steady SET total_exec_time = total_exec_time * (1 + ((queryid * 7919) % 13) / 4.0);
-GRANT SELECT ON shifting, steady TO etl;
+GRANT SELECT ON shifting, steady TO etl, analysts;
+SET ROLE analysts;
+SELECT version FROM query_perf_ml.train_model('grouped', 'linear', 'steady', '{"seed": 5}');
 SET ROLE etl;
 SELECT version FROM query_perf_ml.train_model('shift', 'linear', 'shifting', '{"seed": 5}');
 -- No held-out statements: a retrained version can never prove it is better.
@@ -66,7 +70,7 @@ SELECT now() - interval '1 hour', m.model_id, m.name, q,
        (SELECT oid FROM pg_database WHERE datname = current_database()), 1, 0.5, 2, 0.9, 'etl'
   FROM query_perf_ml.models m, generate_series(1, 30) q;
 SQL
-check "both models are flagged drifted" "shift steady" \
+check "the three models are flagged drifted" "grouped shift steady" \
 	"$(q "SELECT string_agg(model_name, ' ' ORDER BY model_name) FROM query_perf_ml.prediction_accuracy() WHERE drifted")"
 q "SELECT pg_reload_conf()" >/dev/null	# look now, not in 2 s
 
@@ -85,6 +89,9 @@ check "steady: retrained, cannot be compared, dropped" "done version 2 dropped: 
 check "steady: version 1 stays active, no version 2" "1" \
 	"$(q "SELECT string_agg(version::text || CASE WHEN is_active THEN '' ELSE ' inactive' END, ',') FROM query_perf_ml.models WHERE name = 'steady'")"
 check "the launcher logged the drift" "1" "$(grep -c 'model "shift" drifted (median q-error 500' "$log" || true)"
+check "a model created by a NOLOGIN role is not retrained" "0" "$(q "SELECT count(*) FROM query_perf_ml.training_jobs WHERE name = 'grouped'")"
+check "the launcher says why" "1" \
+	"$([ "$(grep -c 'model "grouped" drifted but is not retrained now: role "analysts" cannot log in' "$log")" -ge 1 ] && echo 1 || echo 0)"
 
 # At most once per auto_retrain_interval: the steady model is still drifted
 # (its logged predictions stay bad) and is retried, but not more often.

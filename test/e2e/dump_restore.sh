@@ -2,7 +2,10 @@
 # test/e2e/dump_restore.sh — pg_dump / pg_restore keeps every model version
 # (every algorithm, inactive versions, an imported one), every row of every
 # table the extension registers with pg_extension_config_dump (models,
-# workload history, prediction log), and the sequences; restored models predict identically, to the last bit, version
+# workload history, prediction log), and the sequences; the relation each
+# version was trained on (source_relation, a regclass: dumped by name, so
+# it names the restored relation, also in another schema); restored models
+# predict identically, to the last bit, version
 # by version; a cache in a restored database works from the first call and
 # new versions continue after the restored ones.  Own throwaway cluster.
 set -euo pipefail
@@ -37,6 +40,9 @@ SELECT version FROM query_perf_ml.train_model('trees', 'random_forest', 'stats',
 SELECT version FROM query_perf_ml.train_model('trees', 'random_forest', 'stats', '{"n_trees": 10, "seed": 9, "activate": false}');
 SELECT version FROM query_perf_ml.train_model('other', 'linear', 'stats', '{"interval_level": 0.8}');
 SELECT query_perf_ml.import_model(query_perf_ml.export_model('trees', 1), 'imported') > 0;
+CREATE SCHEMA elsewhere;
+CREATE TABLE elsewhere."Stats 2" AS SELECT * FROM stats;
+SELECT version FROM query_perf_ml.train_model('moved', 'linear', 'elsewhere."Stats 2"');
 -- workload history and logged predictions
 CREATE EXTENSION pg_stat_statements;
 SELECT query_perf_ml.snapshot();
@@ -81,6 +87,14 @@ check "the first prediction in the restored database is identical" "$first_src" 
 check "every model version, algorithm, activation and blob restored" "$models_before" \
 	"$(q dst "SELECT string_agg(format('%s/%s/%s/%s/%s', name, version, algorithm, is_active, md5(model)), ',' ORDER BY model_id) FROM query_perf_ml.model_store")"
 check "every configuration table and sequence restored" "$tables_before" "$(config_tables dst)"
+check "the relation each version was trained on, in the restored database" \
+	"$(q src "SELECT string_agg(name || ':' || coalesce(source_relation::text, '-'), ',' ORDER BY model_id) FROM query_perf_ml.models")" \
+	"$(q dst "SELECT string_agg(name || ':' || coalesce(source_relation::text, '-'), ',' ORDER BY model_id) FROM query_perf_ml.models")"
+check "source_relation is the restored relation itself" "true:true:true" \
+	"$(q dst "SELECT bool_and(source_relation = 'stats'::regclass) FILTER (WHERE name IN ('m', 'trees', 'other'))
+	           || ':' || bool_and(source_relation IS NULL) FILTER (WHERE name = 'imported')
+	           || ':' || bool_and(source_relation = 'elsewhere.\"Stats 2\"'::regclass) FILTER (WHERE name = 'moved')
+	      FROM query_perf_ml.models")"
 check "all three algorithms and inactive versions were dumped" "3:4" \
 	"$(q dst "SELECT count(DISTINCT algorithm) || ':' || count(*) FILTER (WHERE NOT is_active) FROM query_perf_ml.models")"
 check "history and logged predictions were dumped" "1:1:20" \

@@ -15,11 +15,15 @@
 #  3. Installs the current library (the server is restarted): with V's SQL
 #     still in place, and again after ALTER EXTENSION query_perf_ml UPDATE,
 #     every version predicts and exports identically.
+#     Training and import work with the current library under V's SQL
+#     (model_store has no source_relation before 1.2).  After the update,
+#     the versions trained on a relation have it as source_relation, the
+#     imported one has none.
 #  4. The upgraded schema equals a fresh CREATE EXTENSION of the current
 #     version (functions with volatility, strictness, SECURITY DEFINER,
-#     parallel safety, settings and EXECUTE grants; tables, columns, views,
-#     types, ACLs, config dump registrations), so the new functions exist;
-#     and training works after the upgrade.
+#     parallel safety, settings and EXECUTE grants; tables, columns, views
+#     and their options, types, ACLs, config dump registrations), so the
+#     new functions exist; and training works after the upgrade.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 QPM_SCRIPT=upgrade
@@ -88,6 +92,7 @@ schema() {	# every object of the extension's schema, with the properties that ma
 	       || coalesce((SELECT string_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull, ',' ORDER BY a.attnum)
 	                      FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
 	       || ' ' || CASE WHEN c.relkind = 'v' THEN md5(pg_get_viewdef(c.oid)) ELSE '' END
+	       || ' ' || coalesce(c.reloptions::text, '')
 	  FROM pg_class c WHERE c.relnamespace = 'query_perf_ml'::regnamespace
 	UNION ALL
 	SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
@@ -138,6 +143,7 @@ upgrade_from() {
 	SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats', '{"seed": 5, "lambda": 10, "activate": false}');
 	SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{"n_trees": 60}');
 	SELECT version FROM query_perf_ml.train_model('rf', 'random_forest', 'stats', '{"n_trees": 24}');
+	SELECT query_perf_ml.import_model(query_perf_ml.export_model('lin', 1), 'imp') > 0;
 	SQL
 	check "$from installed" "$from" "$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
 	[ -n "$released" ] && check "$from library loaded" "$from" "$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
@@ -152,11 +158,15 @@ upgrade_from() {
 	check "current library loaded under the $from SQL" "$current" \
 		"$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
 	check "$from models predict and export identically with the new library, $from SQL ($(wc -l <<<"$before") lines)" "$before" "$(snapshot)"
+	check "the new library trains and imports under the $from SQL" "1 t" \
+		"$(q postgres "SELECT version FROM query_perf_ml.train_model('tmp', 'linear', 'stats')") $(q postgres "SELECT query_perf_ml.import_model(query_perf_ml.export_model('tmp'), 'tmp2') > 0 AND query_perf_ml.drop_model('tmp') = 1 AND query_perf_ml.drop_model('tmp2') = 1")"
 	q postgres "ALTER EXTENSION query_perf_ml UPDATE" >/dev/null
 	check "ALTER EXTENSION UPDATE from $from reaches the default version" \
 		"$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$top/query_perf_ml.control")" \
 		"$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
 	check "$from models predict and export identically after the update" "$before" "$(snapshot)"
+	check "after the update from $from: the relation of each trained version, none for the import" "gbm:stats imp:- lin:stats lin:stats rf:stats" \
+		"$(q postgres "SELECT string_agg(name || ':' || coalesce(source_relation::text, '-'), ' ' ORDER BY name, version) FROM query_perf_ml.models")"
 
 	# 4. Upgraded schema = fresh install.
 	q fresh "CREATE EXTENSION query_perf_ml" >/dev/null

@@ -283,6 +283,22 @@ test_hand_built(void)
 	qpm_forest_free(f);
 }
 
+/* The node bound: a full tree of the depth, or two nodes per row at most. */
+static void
+test_node_bound(void)
+{
+	CHECK(qpm_tree_node_bound(6, 1000000) == 127);
+	CHECK(qpm_tree_node_bound(20, 2000000) == 2097151);
+	CHECK(qpm_tree_node_bound(20, 1000000) == 1999999);
+	CHECK(qpm_tree_node_bound(20, 1000) == 1999);
+	CHECK(qpm_tree_node_bound(1, 2) == 3);
+	CHECK(qpm_tree_node_bound(10, 1) == 1);
+	CHECK(qpm_tree_node_bound(10, 0) == 1);
+	CHECK(qpm_tree_node_bound(0, 100) == 1);
+	CHECK(qpm_tree_node_bound(63, (size_t) 1 << 40) == ((int64_t) 1 << 41) - 1);
+	CHECK(qpm_tree_node_bound(70, SIZE_MAX) == INT64_MAX);
+}
+
 /* Allocation limits and the single-block layout. */
 static void
 test_alloc(void)
@@ -1554,6 +1570,7 @@ int
 main(void)
 {
 	RUN(test_hand_built);
+	RUN(test_node_bound);
 	RUN(test_alloc);
 	RUN(test_parse_single_leaf);
 	RUN(test_parse_unordered);

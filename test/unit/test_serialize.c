@@ -803,6 +803,10 @@ test_forest_layout(void)
 	size = qpm_model_serialized_size(&m);
 	CHECK(size == (size_t) (H + 24 + 17 + 41 * n + 16 + 4 * 4 + 25 * 9));
 	CHECK(size == (size_t) OFF_NODE(n, 3, 9));
+	/* the size a training checks before the forest exists is the same */
+	CHECK(qpm_forest_model_size(n, 3, 9) == (uint64_t) size);
+	CHECK(qpm_forest_model_size(n, 10000, (int64_t) 10000 * 4194303) >
+		  (uint64_t) 1000000 * 1000000);	/* no 32-bit wraparound */
 	buf = blob_of(&m, &len);
 	CHECK(len == size);
 	CHECK(buf[6] == QPM_ALG_GRADIENT_BOOSTING && buf[7] == 0);
