@@ -438,7 +438,7 @@ fit_trees_split(QpmModel *m, const double *T, const double *y, const int *fold,
 	int			rc = -1;
 
 	for (i = 0; i < n; i++)
-		use[i] = fold[i] != 0 ? 1 : opt->select_rounds ? 2 : 0;
+		use[i] = (char) (fold[i] != 0 ? 1 : opt->select_rounds ? 2 : 0);
 	forest = fit_subset(T, y, n, p, use, 0, Xf, yf, Xv, yv, opt, err, errlen);
 	if (forest == NULL)
 		goto done;
