@@ -499,7 +499,6 @@ walk_avx512(const QpmForest *f, const QpmForestEval *e, const uint8_t *row)
 	for (g = 0; g <= groups; g++)
 	{
 		const uint8_t *group = base + (size_t) stride * EVAL_LANES * (size_t) g;
-		const uint8_t *last = leaves + (size_t) ls * EVAL_LANES * (size_t) (g - 1);
 		int64_t    *off = offset[g & 1];
 		const int64_t *prev = offset[(g & 1) ^ 1];
 		uint64_t	right[EVAL_LANES];
@@ -524,6 +523,7 @@ walk_avx512(const QpmForest *f, const QpmForestEval *e, const uint8_t *row)
 		/* the previous group's leaves, in tree order */
 		if (g > 0)
 		{
+			const uint8_t *last = leaves + (size_t) ls * EVAL_LANES * (size_t) (g - 1);
 			int32_t		n = g < groups ? EVAL_LANES : f->n_trees - EVAL_LANES * (g - 1);
 
 			for (l = 0; l < n; l++)
