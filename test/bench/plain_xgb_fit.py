@@ -18,6 +18,7 @@ product has no Python.
 import math
 import sys
 import time
+import warnings
 
 import numpy as np
 import psycopg2
@@ -33,7 +34,9 @@ def main():
     rows = cur.fetchall()
     conn.close()
     X = np.array([[math.nan if v is None else v for v in f] for f, _ in rows], dtype=np.float32)
-    X = np.where(np.isnan(X), np.nan_to_num(np.nanmean(X, axis=0)), X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no value at all: 0
+        X = np.where(np.isnan(X), np.nan_to_num(np.nanmean(X, axis=0)), X)
     y = np.log(np.array([a for _, a in rows], dtype=np.float64))
     params = {"objective": "reg:squarederror", "tree_method": "hist", "nthread": 1, "seed": 42,
               "min_child_weight": 1.0, "lambda": 1.0, "base_score": float(y.mean()), "verbosity": 0}
