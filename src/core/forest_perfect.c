@@ -24,8 +24,8 @@
  * always goes right.  A node is two bytes, the row byte it reads (its
  * slot) and its key, and the row holds one byte per feature.  A byte
  * counts 255 thresholds: a feature with more (XGBoost's histogram method
- * makes up to 256, the last one for splits that only send missing values
- * aside) gets a further slot per further 255, holding the rank among
+ * makes up to 256 of them, seen in the 300-round parity test) gets a
+ * further slot per further 255, holding the rank among
  * those, clamped to 0 .. 255, which is exact for the keys in its range.
  * So at most 64 slots (PERFECT_ROW) and depth PERFECT_MAX_DEPTH; other
  * forests keep the compact walk.
@@ -69,9 +69,9 @@
  * of dependent float additions (3 cycles each on Zen 5: 0.27 us for 300
  * trees) is the floor of a prediction; the walk runs beside it.  Summing
  * in lanes would remove it but is not an option: XGBoost's own float sum
- * is off the exact one by up to 3e-5 (relative, in ms) on 300 trees, so
- * any other order lands that far from XGBoost's prediction too, beyond
- * the 1e-6 promised (see README, "Prediction cost").
+ * is off the exact one by up to 2e-5 (relative, in ms) on 300 trees, 3e-5
+ * on 1 000, so any other order lands that far from XGBoost's prediction
+ * too, beyond the 1e-6 promised (see README, "Prediction cost").
  */
 #include <float.h>
 #include <math.h>
