@@ -487,17 +487,23 @@ cmp_int64(const void *a, const void *b)
 
 /*
  * Whether the tree calibration is split-conformal: enough training rows
- * (opt->split_conformal_rows) holding enough statements.
+ * (opt->split_conformal_rows) holding enough statements, and rows on both
+ * sides of fold 0 (always, with that many statements; checked all the same).
  */
 static bool
 use_split_conformal(const QpmDataset *data, const size_t *train_rows, size_t n_train,
-					const QpmTrainOptions *opt)
+					const int *fold, const QpmTrainOptions *opt)
 {
 	int64_t    *ids;
 	size_t		distinct = 0,
+				held = 0,
 				i;
 
 	if (opt->split_conformal_rows == 0 || n_train < opt->split_conformal_rows)
+		return false;
+	for (i = 0; i < n_train; i++)
+		held += fold[i] == 0;
+	if (held < QPM_MIN_CALIBRATION_RESIDUALS || n_train - held < QPM_MIN_TRAIN_ROWS)
 		return false;
 	ids = qpm_alloc(sizeof(int64_t) * n_train);
 	for (i = 0; i < n_train; i++)
@@ -586,7 +592,7 @@ qpm_train(const QpmDataset *data, const QpmTrainOptions *opt,
 		if (fit_linear(m, T, ty, fold, n_train, opt, err, errlen) != 0)
 			goto done;
 	}
-	else if (use_split_conformal(data, train_rows, n_train, opt))
+	else if (use_split_conformal(data, train_rows, n_train, fold, opt))
 	{
 		res->split_conformal = true;
 		if (fit_trees_split(m, T, ty, fold, n_train, opt, err, errlen) != 0)
