@@ -129,7 +129,8 @@ static size_t
 eval_room(int32_t n_trees, int32_t n_nodes)
 {
 	size_t		compact = sizeof(EvalNode) * (size_t) n_nodes;
-	size_t		perfect = (size_t) PERFECT_BYTES_DEPTH6 * (size_t) n_trees;
+	/* the perfect walks run in whole groups: room for the last one's spare trees */
+	size_t		perfect = (size_t) PERFECT_BYTES_DEPTH6 * EVAL_LANES * (size_t) eval_groups(n_trees);
 
 	/* a multiple of 8, so what follows stays aligned */
 	return compact > perfect ? compact : perfect;
@@ -139,8 +140,11 @@ eval_room(int32_t n_trees, int32_t n_nodes)
 static size_t
 forest_block_size(int32_t n_trees, int32_t n_nodes)
 {
-	/* struct and eval header hold pointers, so what follows stays aligned */
-	return sizeof(QpmForest) + sizeof(QpmForestEval) +
+	/*
+	 * struct and eval header hold pointers, so what follows stays aligned;
+	 * the room may start up to EVAL_ALIGN - 8 bytes further on
+	 */
+	return sizeof(QpmForest) + sizeof(QpmForestEval) + EVAL_ALIGN +
 		eval_room(n_trees, n_nodes) +
 		sizeof(QpmTreeNode) * (size_t) n_nodes +
 		sizeof(int32_t) * ((size_t) n_trees + 1) +
@@ -163,8 +167,9 @@ qpm_tree_node_bound(int max_depth, size_t n_rows)
 }
 
 /*
- * One block: struct, eval header, compact nodes, nodes, offsets, group
- * steps; NULL for counts out of range.
+ * One block: struct, eval header, walker room (on a cache line boundary,
+ * so the perfect layout's 64-byte loads never split a line), nodes,
+ * offsets, group steps, thresholds; NULL for counts out of range.
  */
 QpmForest *
 qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features)
@@ -182,9 +187,10 @@ qpm_forest_alloc(int32_t n_trees, int32_t n_nodes, int32_t n_features)
 	p += sizeof(QpmForest);
 	e = (QpmForestEval *) p;
 	p += sizeof(QpmForestEval);
+	p += (EVAL_ALIGN - (uintptr_t) p % EVAL_ALIGN) % EVAL_ALIGN;
 	e->nodes = (EvalNode *) p;
 	e->room = eval_room(n_trees, n_nodes);
-	p += e->room;
+	p = (char *) f + sizeof(QpmForest) + sizeof(QpmForestEval) + EVAL_ALIGN + e->room;
 	f->nodes = (QpmTreeNode *) p;
 	p += sizeof(QpmTreeNode) * (size_t) n_nodes;
 	f->tree_offset = (int32_t *) p;
@@ -315,12 +321,23 @@ predict_compact(const QpmForest *f, const QpmForestEval *e, const double *x)
 	return sum;
 }
 
-/* The hot path: the compact walk when validate built it, else the canonical. */
+/*
+ * The hot path: the walker's copy when validate built it, else (and for a
+ * row with a NaN input, which the perfect layout leaves to it) the
+ * canonical walk.
+ */
 float
 qpm_forest_predict(const QpmForest *f, const double *x)
 {
+	float		out;
+
 	if (f->eval != NULL && f->eval->ready)
-		return f->eval->perfect ? qpm_perfect_predict(f, x) : predict_compact(f, f->eval, x);
+	{
+		if (!f->eval->perfect)
+			return predict_compact(f, f->eval, x);
+		if (qpm_perfect_predict(f, x, &out))
+			return out;
+	}
 	return predict_canonical(f, x);
 }
 

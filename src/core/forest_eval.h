@@ -53,11 +53,12 @@ typedef struct EvalNode
 } EvalNode;
 
 /*
- * Widest forest the perfect layout encodes (forest_perfect.c): its row
- * table has 2 n_features slots, a node names one in 5 bits, and the vector
- * walk holds all 32 in one register.  The feature sets have 12.
+ * Widest forest the perfect layout encodes (forest_perfect.c): a row is
+ * one byte per feature (and per further 255 thresholds of a feature that
+ * has more), and the vector walk holds it in one 64-byte register.  The
+ * feature sets have at most QPM_MAX_FEATURES (64).
  */
-#define PERFECT_MAX_FEATURES 16
+#define PERFECT_MAX_FEATURES 64
 
 /*
  * Floats of threshold room beyond one per split: forest_perfect.c puts 16
@@ -68,7 +69,7 @@ typedef struct EvalNode
 
 /*
  * Bytes of the perfect layout per tree of depth <= 6 (forest_perfect.c:
- * 64 node words of 2 bytes, 64 leaves of 4), which qpm_forest_alloc
+ * 64 slot bytes, 64 key bytes, 64 leaves of 4), which qpm_forest_alloc
  * reserves at least, so that every forest of such trees gets it.
  */
 #define PERFECT_BYTES_DEPTH6 (64 * 2 + 64 * 4)
@@ -87,14 +88,23 @@ typedef struct QpmForestEval
 	int32_t		max_trees;		/* room reserved by qpm_forest_alloc */
 	int32_t		max_nodes;
 	size_t		room;			/* bytes at nodes */
-	EvalNode   *nodes;			/* the room; compact: same tree ranges as the nodes */
+	EvalNode   *nodes;			/* the room, 64-byte aligned; compact: same tree
+								 * ranges as the nodes */
 	int32_t    *group_steps;	/* per group of EVAL_LANES trees: deepest leaf */
 	/* perfect layout only */
 	int32_t		depth;			/* of every tree, padded: the deepest leaf's level */
 	float	   *thresholds;		/* room: max_nodes / 2 + 1 + PERFECT_THRESHOLD_PAD */
 	int32_t		thr_start[PERFECT_MAX_FEATURES];	/* a feature's sorted distinct ones */
 	int32_t		thr_count[PERFECT_MAX_FEATURES];
+	/* row bytes: one per feature, then one per further range of 255 thresholds */
+	int32_t		n_slots;
+	int32_t		extra_slot[PERFECT_MAX_FEATURES];	/* a feature's second range's slot */
+	int32_t		slot_feature[PERFECT_MAX_FEATURES]; /* of slots n_features and up */
+	int32_t		slot_first[PERFECT_MAX_FEATURES];	/* their first threshold's position */
 } QpmForestEval;
+
+/* Alignment of the walker's room in the forest's block: a cache line. */
+#define EVAL_ALIGN 64
 
 /* Groups of EVAL_LANES trees among n_trees. */
 static inline int32_t
@@ -105,9 +115,10 @@ eval_groups(int32_t n_trees)
 
 /*
  * forest_perfect.c: build the perfect layout of a forest that just passed
- * validation into its eval room, if it fits (true), and walk it.
+ * validation into its eval room, if it fits (true), and walk it (false,
+ * nothing walked, for a row with a NaN input).
  */
 bool		qpm_perfect_build(QpmForest *f);
-float		qpm_perfect_predict(const QpmForest *f, const double *x);
+bool		qpm_perfect_predict(const QpmForest *f, const double *x, float *out);
 
 #endif

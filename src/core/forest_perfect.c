@@ -6,52 +6,72 @@
  * dependent loads for 300 depth-6 trees, 16 trees in flight.  This layout
  * pads every tree of a forest to the same shape, a perfect binary tree as
  * deep as the forest's deepest leaf (D), so a walk is the same few integer
- * operations at every level of every tree:
+ * operations at every level of every tree.  Nodes are numbered as in a
+ * binary heap, root 1, children of h at 2 h and 2 h + 1, so after D levels
+ * h - 2^D is the leaf:
  *
- *     k = 2 k + 1 + (row[slot] >= node)         (k: breadth-first position)
+ *     h = 2 h + (row[slot[h]] >= key[h])
  *
  * Padding.  A leaf above depth D becomes a node that always goes right,
  * and every leaf position under it holds its value, so the walk ends on
  * that value.
  *
- * Comparisons as integers.  Each feature's thresholds are sorted and made
+ * Comparisons as bytes.  Each feature's thresholds are sorted and made
  * distinct (u_0 < u_1 < ... < u_{m-1}), once per forest.  A split on u_i
  * gets key i + 1; a row's value v, rounded to float as XGBoost rounds it,
  * gets its rank r = #{u_k <= v}, once per row and feature.  Then `v < u_i`
- * is exactly `r < i + 1`, for infinities too.  NaN works as in the compact
- * walk: the row table has two halves, one where NaN ranks below every key
- * (slot f, for splits whose missing values go left) and one above (slot
- * n_features + f, go right).  A node is one 16-bit word, key << 5 | slot,
- * and a row slot holds r << 5 | 31, so one unsigned `row[slot] >= node` is
- * `r >= key`, and a padding node (0) always goes right.  Hence the limits:
- * at most PERFECT_MAX_FEATURES features (32 slots), PERFECT_MAX_KEY
- * distinct thresholds per feature (XGBoost's histogram method makes at
- * most 255), depth PERFECT_MAX_DEPTH; other forests keep the compact walk.
+ * is exactly `r < i + 1`, for infinities too, and a padding node (key 0)
+ * always goes right.  A node is two bytes, the row byte it reads (its
+ * slot) and its key, and the row holds one byte per feature.  A byte
+ * counts 255 thresholds: a feature with more (XGBoost's histogram method
+ * makes up to 256 of them, seen in the 300-round parity test) gets a
+ * further slot per further 255, holding the rank among
+ * those, clamped to 0 .. 255, which is exact for the keys in its range.
+ * So at most 64 slots (PERFECT_ROW) and depth PERFECT_MAX_DEPTH; other
+ * forests keep the compact walk.
+ *
+ * Missing values.  A NaN input goes to each node's own default side, which
+ * a rank cannot say; the transform imputes every input before a model's
+ * trees see it, so only a bare forest (tests, the parity checks) gets one,
+ * and such a row takes the canonical walk (forest.c), which the layout's
+ * walks equal anyway.
  *
  * Two walks of the same layout.  The portable one advances 16 trees level
- * by level.  The AVX-512 one (chosen at run time when the CPU has it, for
- * D <= 6) decides all 63 nodes of a tree at once with two vector lookups
- * and compares, then follows the path on the resulting bit mask, 8 trees
- * per instruction: no gathers (on the Zen 4 this was measured on, a gather
- * walk, one gather per level, was slower than the portable walk) and no
- * load that waits for the previous level.  Both are tested against the
- * canonical walk and XGBoost on every machine, the vector one where the
- * CPU has it.
+ * by level.  The AVX-512 one (chosen at run time when the CPU has AVX-512
+ * VBMI, for D <= 6) decides all 63 nodes of a tree at once: one byte
+ * permute looks each node's feature up in the row (vpermb: the row is one
+ * 64-byte register) and one byte compare with the keys gives the tree's
+ * decisions as a 64-bit mask, bit h = node h goes right.  The paths of 8
+ * trees then advance together, one 64-bit lane each: h = 2 h + bit h.  No
+ * gather, and no load waits for the previous level.  (The previous layout
+ * had 16-bit nodes and two word permutes per tree, each about twice the
+ * cost of a byte permute on Zen 5: the decisions took 5.5 cycles a tree.)
  *
- * Memory.  Tree t's block holds its node words in breadth-first order (at
- * least 64, so the vector walk can load two full registers), then its 2^D
- * leaf values.  The blocks live in the room qpm_forest_alloc reserves for
- * the walker: 8 bytes per node or PERFECT_BYTES_DEPTH6 per tree, whichever
- * is more, so any forest of depth <= 6 fits (a full depth-6 tree of 127
- * nodes would have had 1016 bytes of compact copy; it now needs 384) and a
- * deeper one fits only if its trees are full enough.  The thresholds, with
- * 16 search keys per feature for the vector rank, have their own room.
+ * Memory.  Tree t's nodes are its slots (at least 64 bytes, so the vector
+ * walk loads one full register) then its keys (as many): 128 bytes for
+ * D <= 6, two cache lines (the room starts on a 64-byte boundary), read
+ * whole by every walk, tree after tree.  Its 2^D leaf values are in a
+ * second array after all the trees' nodes: a walk reads one leaf line of
+ * the four a depth-6 tree has, and keeping the leaves apart keeps the
+ * hardware prefetcher from fetching the other three along with the nodes
+ * (10% faster than one block per tree, measured; the forest's 115 KB for
+ * 300 trees do not fit the L1 cache, so each line fetched counts).  Both
+ * live in the room qpm_forest_alloc reserves for the walker: 8 bytes per
+ * node or PERFECT_BYTES_DEPTH6 per tree, whichever is more, so any forest
+ * of depth <= 6 fits (a full depth-6 tree of 127 nodes would have had 1016
+ * bytes of compact copy; it needs 384) and a deeper one fits only if its
+ * trees are full enough.  The thresholds, with 16 search keys per feature
+ * for the vector rank, have their own room.
  *
- * Exactness.  Leaves are added to the float sum from base_score one tree at
- * a time in tree order, so the result is the canonical walk's bit for bit.
- * That chain of 300 dependent float additions is now the largest single
- * cost of a 300-tree prediction; summing in another order would be faster
- * and not bit-identical to XGBoost.
+ * Exactness.  Leaves are added to the float sum from base_score one tree
+ * at a time in tree order, as XGBoost adds them, so the result is the
+ * canonical walk's, and XGBoost's, bit for bit, on every CPU.  That chain
+ * of dependent float additions (3 cycles each on Zen 5: 0.27 us for 300
+ * trees) is the floor of a prediction; the walk runs beside it.  Summing
+ * in lanes would remove it but is not an option: XGBoost's own float sum
+ * is off the exact one by up to 2e-5 (relative, in ms) on 300 trees, 3e-5
+ * on 1 000, so any other order lands that far from XGBoost's prediction
+ * too, beyond the 1e-6 promised (test/bench/sum_order.sh; README, "Prediction cost").
  */
 #include <float.h>
 #include <math.h>
@@ -69,29 +89,42 @@
 
 /* Deeper trees would not fit any room anyway (2^D positions per tree). */
 #define PERFECT_MAX_DEPTH 12
-/* A node is key << 5 | slot in 16 bits. */
-#define PERFECT_MAX_KEY 2047
-/* The vector walk holds a tree's nodes in two registers: 64 positions. */
+/* A key is one byte; key 0 is the padding node's. */
+#define PERFECT_MAX_KEY 255
+/* Bytes of a row: one register of the vector walk. */
+#define PERFECT_ROW 64
+/* The vector walk holds a tree's slots in one register: 64 positions. */
 #define VECTOR_MAX_DEPTH 6
 #define VECTOR_NODES 64
 #if VECTOR_NODES * 2 + VECTOR_NODES * 4 != PERFECT_BYTES_DEPTH6
 #error "PERFECT_BYTES_DEPTH6 must be the size of a depth-6 tree"
 #endif
+#if PERFECT_MAX_FEATURES > PERFECT_ROW || PERFECT_ROW != VECTOR_NODES
+#error "the row must fit one 64-byte register, as the slots of a tree do"
+#endif
 
-/* Node words of a tree of depth d: 2^d - 1 used, at least VECTOR_NODES. */
+/* Node positions of a tree of depth d: heap indexes below 2^d, at least 64. */
 static size_t
-node_words(int32_t d)
+node_bytes(int32_t d)
 {
 	size_t		n = (size_t) 1 << d;
 
 	return n < VECTOR_NODES ? VECTOR_NODES : n;
 }
 
-/* Bytes of one tree: its node words, then its 2^d leaf values. */
+/* Bytes of one tree: its slots and keys, and its 2^d leaf values. */
 static size_t
 tree_bytes(int32_t d)
 {
-	return sizeof(uint16_t) * node_words(d) + sizeof(float) * ((size_t) 1 << d);
+	return 2 * node_bytes(d) + sizeof(float) * ((size_t) 1 << d);
+}
+
+/* The leaf array: after the nodes of padded trees of depth d. */
+static const float *
+leaf_array(const QpmForestEval *e, size_t padded)
+{
+	/* cppcheck-suppress invalidPointerCast ; the leaves follow the node bytes in the room, 64-byte aligned */
+	return (const float *) ((const uint8_t *) e->nodes + 2 * node_bytes(e->depth) * padded);
 }
 
 /* qsort order of floats (thresholds are finite). */
@@ -105,12 +138,13 @@ cmp_float(const void *a, const void *b)
 }
 
 /*
- * Sorted distinct thresholds of every feature into e->thresholds; false if
- * a feature has more than PERFECT_MAX_KEY of them.  Each feature's segment
+ * Sorted distinct thresholds of every feature into e->thresholds, and the
+ * row's slots; false if they need more than PERFECT_ROW.  Each feature's segment
  * is laid out for the vector rank (row_table_avx512): 16 search keys, then
  * the thresholds u[0 .. m), then +inf up to the next multiple of 16 (a
  * whole block of it when m is one already).  Search key i is the last
- * value of block i, u[16 i + 15] (+inf past the end).  Room: validate
+ * value of block i, u[16 i + 15] (+inf past the end); a feature with
+ * more than 255 thresholds is searched by rank_of instead.  Room: validate
  * allows at most (n_nodes - 1) / 2 splits, and each feature adds at most
  * 32 floats (PERFECT_THRESHOLD_PAD).
  */
@@ -146,13 +180,22 @@ collect_thresholds(const QpmForest *f, QpmForestEval *e)
 			if (m == 0 || u[i] != u[m - 1])
 				u[m++] = u[i];
 		e->thr_count[j] = m;
-		if (m > PERFECT_MAX_KEY)
-			return false;
 		for (i = m; i < 16 * (m / 16 + 1); i++)
 			u[i] = INFINITY;
 		for (i = 0; i < 16; i++)
-			u[i - 16] = i <= m / 16 ? u[16 * i + 15] : INFINITY;
+			u[i - 16] = i <= m / 16 && m <= PERFECT_MAX_KEY ? u[16 * i + 15] : INFINITY;
 	}
+	e->n_slots = nf;
+	for (j = 0; j < nf; j++)
+		for (i = PERFECT_MAX_KEY; i < e->thr_count[j]; i += PERFECT_MAX_KEY)
+		{
+			if (e->n_slots == PERFECT_ROW)
+				return false;
+			if (i == PERFECT_MAX_KEY)
+				e->extra_slot[j] = e->n_slots;
+			e->slot_feature[e->n_slots] = j;
+			e->slot_first[e->n_slots++] = i;
+		}
 	return true;
 }
 
@@ -175,14 +218,22 @@ rank_of(const float *u, int32_t m, float v)
 	return (uint32_t) (b - u) + (*b <= v);
 }
 
-/* A split's key: 1 + the position of its threshold among its feature's. */
-static uint32_t
-key_of(const QpmForestEval *e, int32_t feature, float threshold)
+/*
+ * A split's slot and key: its threshold's position i among its feature's
+ * falls in range k = i / 255 of them, and the key is 1 + its position
+ * there.
+ */
+static void
+slot_and_key(const QpmForestEval *e, int32_t feature, float threshold,
+			 uint8_t *slot, uint8_t *key)
 {
 	const float *u = e->thresholds + e->thr_start[feature];
-
 	/* the threshold is in the table, so the rank of it is its position + 1 */
-	return rank_of(u, e->thr_count[feature], threshold);
+	int32_t		i = (int32_t) rank_of(u, e->thr_count[feature], threshold) - 1;
+	int32_t		k = i / PERFECT_MAX_KEY;
+
+	*slot = (uint8_t) (k == 0 ? feature : e->extra_slot[feature] + k - 1);
+	*key = (uint8_t) (i - k * PERFECT_MAX_KEY + 1);
 }
 
 /* Edges from the root to the deepest leaf of tree t; depth is scratch. */
@@ -207,34 +258,34 @@ tree_depth(const QpmForest *f, int32_t t, int32_t *depth)
 }
 
 /*
- * Write node n of a tree, at level d and breadth-first position k of the
- * perfect tree of depth D, and what lies under it, into the tree's node
- * words and leaves.  Recursion depth is at most D.
+ * Write node n of a tree, at level d and heap position h of the perfect
+ * tree of depth D, and what lies under it, into the tree's node block and
+ * leaves.  Recursion depth is at most D.
  */
 static void
-place(const QpmForest *f, const QpmForestEval *e, const QpmTreeNode *tree,
-	  const QpmTreeNode *n, uint16_t *words, float *leaves, int32_t D,
-	  uint32_t k, int32_t d)
+place(const QpmForestEval *e, const QpmTreeNode *tree, const QpmTreeNode *n,
+	  uint8_t *block, float *leaves, int32_t D, uint32_t h, int32_t d)
 {
+	uint8_t    *slots = block;
+	uint8_t    *keys = block + node_bytes(D);
+
 	if (d == D)
 	{
 		/* a leaf: D is the deepest leaf's level */
-		leaves[k - (((uint32_t) 1 << D) - 1)] = n->value;
+		leaves[h - ((uint32_t) 1 << D)] = n->value;
 		return;
 	}
 	if (n->left < 0)
 	{
-		/* padding: key 0 goes right; the value fills every leaf below */
-		words[k] = 0;
-		place(f, e, tree, n, words, leaves, D, 2 * k + 1, d + 1);
-		place(f, e, tree, n, words, leaves, D, 2 * k + 2, d + 1);
+		/* padding: slot 0, key 0 goes right; the value fills every leaf below */
+		slots[h] = keys[h] = 0;
+		place(e, tree, n, block, leaves, D, 2 * h, d + 1);
+		place(e, tree, n, block, leaves, D, 2 * h + 1, d + 1);
 		return;
 	}
-	words[k] = (uint16_t) (key_of(e, n->feature, n->value) << 5 |
-						   (uint32_t) (n->default_left ? n->feature
-									   : f->n_features + n->feature));
-	place(f, e, tree, tree + n->left, words, leaves, D, 2 * k + 1, d + 1);
-	place(f, e, tree, tree + n->right, words, leaves, D, 2 * k + 2, d + 1);
+	slot_and_key(e, n->feature, n->value, &slots[h], &keys[h]);
+	place(e, tree, tree + n->left, block, leaves, D, 2 * h, d + 1);
+	place(e, tree, tree + n->right, block, leaves, D, 2 * h + 1, d + 1);
 }
 
 /* See the file header; false leaves the room to the compact layout. */
@@ -245,7 +296,8 @@ qpm_perfect_build(QpmForest *f)
 	size_t		room = e->room;
 	int32_t		max_size = 0;
 	int32_t    *depth;
-	char	   *base = (char *) e->nodes;
+	uint8_t    *base = (uint8_t *) e->nodes;
+	size_t		padded;
 	int32_t		D = 0;
 	int32_t		t;
 
@@ -263,97 +315,108 @@ qpm_perfect_build(QpmForest *f)
 			D = d;
 	}
 	qpm_free(depth);
-	if (D > PERFECT_MAX_DEPTH || tree_bytes(D) * (size_t) f->n_trees > room)
+	/* the walks' last group of EVAL_LANES trees may run past the forest */
+	padded = (size_t) eval_groups(f->n_trees) * EVAL_LANES;
+	if (D > PERFECT_MAX_DEPTH || tree_bytes(D) * padded > room)
 		return false;
 
-	/* unused node words stay 0 (padding) */
+	/* position 0 of every tree, never walked, and the trees past the last stay 0 */
 	e->depth = D;
-	memset(base, 0, tree_bytes(D) * (size_t) f->n_trees);
+	memset(base, 0, tree_bytes(D) * padded);
 	for (t = 0; t < f->n_trees; t++)
-	{
-		uint16_t   *words = (uint16_t *) (base + tree_bytes(D) * (size_t) t);
-		/* cppcheck-suppress invalidPointerCast ; leaves follow the nodes in one buffer, 4-byte aligned */
-		float	   *leaves = (float *) (words + node_words(D));
-
-		place(f, e, f->nodes + f->tree_offset[t], f->nodes + f->tree_offset[t],
-			  words, leaves, D, 0, 0);
-	}
+		place(e, f->nodes + f->tree_offset[t], f->nodes + f->tree_offset[t],
+			  base + 2 * node_bytes(D) * (size_t) t,
+			  (float *) leaf_array(e, padded) + ((size_t) t << D), D, 1, 0);
 	return true;
 }
 
 /*
- * The row table: slot f and n_features + f hold feature f's rank << 5 |
- * 31; a NaN ranks below every key in the first half (31: only a padding
- * node's 0 is <= it) and above in the second (0xFFFF).  Unused slots of
- * the 32 are 0.
+ * The row from the features' ranks: byte j is feature j's rank, capped at
+ * 255, and each further slot holds its feature's rank within the slot's
+ * range of thresholds, clamped to 0 .. 255 (unused bytes of the 64 are 0).
  */
 static void
-row_table(const QpmForest *f, const QpmForestEval *e, const double *x, uint16_t *row)
+fill_row(const QpmForest *f, const QpmForestEval *e, const uint32_t *rank, uint8_t *row)
 {
-	int32_t		nf = f->n_features;
 	int32_t		j;
 
-	memset(row, 0, sizeof(uint16_t) * 2 * PERFECT_MAX_FEATURES);
-	for (j = 0; j < nf; j++)
+	memset(row, 0, PERFECT_ROW);
+	for (j = 0; j < f->n_features; j++)
+		row[j] = (uint8_t) (rank[j] < PERFECT_MAX_KEY ? rank[j] : PERFECT_MAX_KEY);
+	for (j = f->n_features; j < e->n_slots; j++)
+	{
+		int32_t		r = (int32_t) rank[e->slot_feature[j]] - e->slot_first[j];
+
+		row[j] = (uint8_t) (r < 0 ? 0 : r > PERFECT_MAX_KEY ? PERFECT_MAX_KEY : r);
+	}
+}
+
+/*
+ * The row of x (see fill_row); false when an input is NaN: that row takes
+ * the canonical walk.
+ */
+static bool
+row_table(const QpmForest *f, const QpmForestEval *e, const double *x, uint8_t *row)
+{
+	uint32_t	rank[PERFECT_MAX_FEATURES];
+	int32_t		j;
+
+	for (j = 0; j < f->n_features; j++)
 	{
 		/* XGBoost's DMatrix holds floats: round first, then test NaN */
 		float		v = (float) x[j];
 
 		if (isnan(v))
-		{
-			row[j] = 31;
-			row[nf + j] = 0xFFFF;
-		}
-		else
-			row[j] = row[nf + j] = (uint16_t)
-				(rank_of(e->thresholds + e->thr_start[j], e->thr_count[j], v) << 5 | 31);
+			return false;
+		rank[j] = rank_of(e->thresholds + e->thr_start[j], e->thr_count[j], v);
 	}
+	fill_row(f, e, rank, row);
+	return true;
 }
 
 /*
  * EVAL_LANES trees in flight, one level at a time (the loop over lanes is
- * fully unrolled, see forest_eval.h), leaves added in tree order.
+ * fully unrolled, see forest_eval.h), leaves added in tree order.  A last,
+ * partial group walks the all-zero trees after the forest's and does not
+ * add them.
  */
 static float
-walk_portable(const QpmForest *f, const QpmForestEval *e, const uint16_t *row)
+walk_portable(const QpmForest *f, const QpmForestEval *e, const uint8_t *row)
 {
-	const char *base = (const char *) e->nodes;
-	size_t		stride = tree_bytes(e->depth);
-	size_t		nodes = node_words(e->depth);
+	const uint8_t *base = (const uint8_t *) e->nodes;
+	size_t		nodes = node_bytes(e->depth);
+	size_t		stride = 2 * nodes;
 	int32_t		D = e->depth;
-	uint32_t	inner = ((uint32_t) 1 << D) - 1;
+	uint32_t	first_leaf = (uint32_t) 1 << D;
 	float		sum = f->base_score;
 	int32_t		first;
+	const float *leaves = leaf_array(e, (size_t) eval_groups(f->n_trees) * EVAL_LANES);
 
 	for (first = 0; first < f->n_trees; first += EVAL_LANES)
 	{
-		const uint16_t *w[EVAL_LANES];
-		uint32_t	k[EVAL_LANES];
+		const uint8_t *group = base + stride * (size_t) first;
+		uint32_t	h[EVAL_LANES];
 		int32_t		used = f->n_trees - first;
 		int32_t		d;
 		int			l;
 
-		if (used > EVAL_LANES)
-			used = EVAL_LANES;
-		/* spare lanes re-walk the last tree and are not added */
 		for (l = 0; l < EVAL_LANES; l++)
-		{
-			w[l] = (const uint16_t *) (base + stride * (size_t) (first + (l < used ? l : used - 1)));
-			k[l] = 0;
-		}
+			h[l] = 1;
 		for (d = 0; d < D; d++)
 		{
 			UNROLL_LANES
 			for (l = 0; l < EVAL_LANES; l++)
 			{
-				uint32_t	node = w[l][k[l]];
+				const uint8_t *w = group + stride * (size_t) l;
 
-				k[l] = 2 * k[l] + 1 + (row[node & 31] >= node);
+				h[l] = 2 * h[l] + (row[w[h[l]]] >= w[nodes + h[l]]);
 			}
 		}
+		if (used > EVAL_LANES)
+			used = EVAL_LANES;
 		for (l = 0; l < used; l++)
 			/* cppcheck-suppress invalidPointerCast ; the leaves written as float by place() */
-			sum += ((const float *) (w[l] + nodes))[k[l] - inner];
+			sum += leaves[((size_t) (first + l) << D) + h[l] - first_leaf];
 	}
 	return sum;
 }
@@ -363,126 +426,128 @@ walk_portable(const QpmForest *f, const QpmForestEval *e, const uint16_t *row)
  * row_table with a two-step vector search for each rank: one compare with
  * the feature's 16 search keys counts the blocks of 16 thresholds wholly
  * <= v, one compare within the next block counts the rest.  That covers
- * up to 255 thresholds (16 blocks, the last one ending in +inf), which is
- * what XGBoost's histogram method produces; a feature with more is
- * searched by rank_of.  v is clamped to FLT_MAX so that +inf counts every
- * (finite) threshold but never the +inf padding.
+ * 255 thresholds (16 blocks, the last one ending in +inf); a feature with
+ * more is searched by rank_of.  v is clamped to FLT_MAX so that +inf
+ * counts every (finite) threshold but never the +inf padding.
  */
 __attribute__((target("avx512f,popcnt")))
-static void
-row_table_avx512(const QpmForest *f, const QpmForestEval *e, const double *x, uint16_t *row)
+static bool
+row_table_avx512(const QpmForest *f, const QpmForestEval *e, const double *x, uint8_t *row)
 {
-	int32_t		nf = f->n_features;
+	uint32_t	rank[PERFECT_MAX_FEATURES];
 	int32_t		j;
 
-	memset(row, 0, sizeof(uint16_t) * 2 * PERFECT_MAX_FEATURES);
-	for (j = 0; j < nf; j++)
+	for (j = 0; j < f->n_features; j++)
 	{
 		const float *u = e->thresholds + e->thr_start[j];
 		float		v = (float) x[j];
-		uint32_t	r;
+		__m512		vv;
+		uint32_t	blocks;
 
 		if (isnan(v))
+			return false;
+		if (e->thr_count[j] > PERFECT_MAX_KEY)
 		{
-			row[j] = 31;
-			row[nf + j] = 0xFFFF;
+			rank[j] = rank_of(u, e->thr_count[j], v);
 			continue;
 		}
-		if (e->thr_count[j] < 256)
-		{
-			__m512		vv = _mm512_set1_ps(v < FLT_MAX ? v : FLT_MAX);
-			uint32_t	blocks = (uint32_t) __builtin_popcount(
-				_mm512_cmp_ps_mask(_mm512_loadu_ps(u - 16), vv, _CMP_LE_OQ));
-
-			r = 16 * blocks + (uint32_t) __builtin_popcount(
-				_mm512_cmp_ps_mask(_mm512_loadu_ps(u + 16 * blocks), vv, _CMP_LE_OQ));
-		}
-		else
-			r = rank_of(u, e->thr_count[j], v);
-		row[j] = row[nf + j] = (uint16_t) (r << 5 | 31);
+		vv = _mm512_set1_ps(v < FLT_MAX ? v : FLT_MAX);
+		blocks = (uint32_t) __builtin_popcount(
+			_mm512_cmp_ps_mask(_mm512_loadu_ps(u - 16), vv, _CMP_LE_OQ));
+		rank[j] = 16 * blocks + (uint32_t) __builtin_popcount(
+			_mm512_cmp_ps_mask(_mm512_loadu_ps(u + 16 * blocks), vv, _CMP_LE_OQ));
 	}
+	fill_row(f, e, rank, row);
+	return true;
 }
 
 /*
- * Every node of a tree at once, then the path: a tree of depth <= 6 has at
- * most 63 nodes, two registers of 32 words.  vpermw looks each node's row
- * value up (it reads the low 5 bits of the word: the slot) and one
- * unsigned compare per register gives the tree's 64 decisions as a mask,
- * bit k = position k goes right: no gather, and no load waits for the
- * previous level.  The paths of 8 trees then advance together, one 64-bit
- * lane each: k = 2 k + 1 + bit k of the mask.  The leaves of a group of
+ * Every node of a tree at once, then the path: vpermb looks each node's
+ * feature up in the row (the 64 slot bytes index the 64-byte row), one
+ * unsigned byte compare with the keys gives the tree's decisions as a
+ * mask, bit h = position h goes right.  The paths of 8 trees then advance
+ * together, one 64-bit lane each: h = 2 h | bit h of the mask (one shift
+ * and one ternary logic per level), and become the byte offsets of their
+ * leaves from the group's first leaf.  The leaves of a group of
  * EVAL_LANES trees are added in tree order while the next group is being
  * walked (the sum is a chain of dependent float additions, the walk is
- * independent work that fills the wait).
+ * independent work that fills the wait).  A last, partial group walks the
+ * all-zero trees after the forest's (the room has them, see
+ * qpm_perfect_build) and does not add them.
  */
-__attribute__((target("avx512f,avx512bw")))
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
 static float
-walk_avx512(const QpmForest *f, const QpmForestEval *e, const uint16_t *row)
+walk_avx512(const QpmForest *f, const QpmForestEval *e, const uint8_t *row)
 {
-	const char *base = (const char *) e->nodes;
+	const uint8_t *base = (const uint8_t *) e->nodes;
 	const __m512i table = _mm512_loadu_si512((const void *) row);
 	const __m512i one = _mm512_set1_epi64(1);
-	size_t		stride = tree_bytes(e->depth);
+	int64_t		stride = 2 * VECTOR_NODES;	/* node bytes of a tree, D <= 6 */
 	int32_t		D = e->depth;
-	uint64_t	inner = ((uint64_t) 1 << D) - 1;
+	int32_t		groups = eval_groups(f->n_trees);
+	/* leaf of tree l of a group: l ls + 4 (h - 2^D) bytes from the group's first */
+	int64_t		ls = (int64_t) sizeof(float) << D;
+	const uint8_t *leaves = (const uint8_t *) leaf_array(e, (size_t) groups * EVAL_LANES);
+	const __m512i lane0 = _mm512_set_epi64(7 * ls, 6 * ls, 5 * ls, 4 * ls, 3 * ls, 2 * ls, ls, 0);
+	const __m512i leaf0 = _mm512_sub_epi64(lane0, _mm512_set1_epi64(ls));
+	const __m512i leaf8 = _mm512_add_epi64(leaf0, _mm512_set1_epi64(8 * ls));
 	float		sum = f->base_score;
-	const uint16_t *w[2][EVAL_LANES];	/* this group's trees, the last one's */
-	uint64_t	k[2][EVAL_LANES];
-	int32_t		used[2] = {0, 0};
-	int32_t		first;
-	int			cur = 0;
+	int64_t		offset[2][EVAL_LANES];
+	int32_t		g;
 	int			l;
 
-	for (first = 0;; first += EVAL_LANES, cur ^= 1)
+	for (g = 0; g <= groups; g++)
 	{
-		int			prev = cur ^ 1;
+		const uint8_t *group = base + (size_t) stride * EVAL_LANES * (size_t) g;
+		int64_t    *off = offset[g & 1];
+		const int64_t *prev = offset[(g & 1) ^ 1];
 		uint64_t	right[EVAL_LANES];
-		__m512i		r0,
-					r1,
-					k0,
-					k1;
+		__m512i		h0,
+					h1;
 		int32_t		d;
 
-		used[cur] = f->n_trees - first;
-		if (used[cur] > EVAL_LANES)
-			used[cur] = EVAL_LANES;
-		if (used[cur] > 0)
+		if (g < groups)
 		{
-			UNROLL_LANES
+			const uint8_t *t = group;
+
 			for (l = 0; l < EVAL_LANES; l++)
 			{
-				const uint16_t *t;
-				__m512i		lo,
-							hi;
+				__m512i		slots = _mm512_loadu_si512((const void *) t);
+				__m512i		keys = _mm512_loadu_si512((const void *) (t + VECTOR_NODES));
 
-				/* spare lanes re-walk the last tree and are not added */
-				t = (const uint16_t *) (base + stride * (size_t) (first + (l < used[cur] ? l : used[cur] - 1)));
-				w[cur][l] = t;
-				lo = _mm512_loadu_si512((const void *) t);
-				hi = _mm512_loadu_si512((const void *) (t + 32));
 				_store_mask64((__mmask64 *) &right[l],
-							  _mm512_kunpackd(_mm512_cmpge_epu16_mask(_mm512_permutexvar_epi16(hi, table), hi),
-											  _mm512_cmpge_epu16_mask(_mm512_permutexvar_epi16(lo, table), lo)));
+							  _mm512_cmpge_epu8_mask(_mm512_permutexvar_epi8(slots, table), keys));
+				t += stride;
 			}
 		}
 		/* the previous group's leaves, in tree order */
-		for (l = 0; l < used[prev]; l++)
-			sum += ((const float *) (w[prev][l] + VECTOR_NODES))[k[prev][l] - inner];
-		if (used[cur] <= 0)
-			break;
-		r0 = _mm512_loadu_si512((const void *) right);
-		r1 = _mm512_loadu_si512((const void *) (right + 8));
-		k0 = k1 = _mm512_setzero_si512();
-		for (d = 0; d < D; d++)
+		if (g > 0)
 		{
-			__m512i		b0 = _mm512_and_si512(_mm512_srlv_epi64(r0, k0), one);
-			__m512i		b1 = _mm512_and_si512(_mm512_srlv_epi64(r1, k1), one);
+			const uint8_t *last = leaves + (size_t) ls * EVAL_LANES * (size_t) (g - 1);
+			int32_t		n = g < groups ? EVAL_LANES : f->n_trees - EVAL_LANES * (g - 1);
 
-			k0 = _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(k0, k0), one), b0);
-			k1 = _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(k1, k1), one), b1);
+			for (l = 0; l < n; l++)
+				/* cppcheck-suppress invalidPointerCast ; the leaves written as float by place() */
+				sum += *(const float *) (last + prev[l]);
 		}
-		_mm512_storeu_si512((void *) k[cur], k0);
-		_mm512_storeu_si512((void *) (k[cur] + 8), k1);
+		if (g == groups)
+			break;
+		h0 = _mm512_loadu_si512((const void *) right);
+		h1 = _mm512_loadu_si512((const void *) (right + 8));
+		{
+			__m512i		r0 = h0,
+						r1 = h1;
+
+			h0 = h1 = one;
+			for (d = 0; d < D; d++)
+			{
+				/* 0xF8: a | (b & c), here 2 h | ((mask >> h) & 1) */
+				h0 = _mm512_ternarylogic_epi64(_mm512_add_epi64(h0, h0), _mm512_srlv_epi64(r0, h0), one, 0xF8);
+				h1 = _mm512_ternarylogic_epi64(_mm512_add_epi64(h1, h1), _mm512_srlv_epi64(r1, h1), one, 0xF8);
+			}
+		}
+		_mm512_storeu_si512((void *) off, _mm512_add_epi64(_mm512_slli_epi64(h0, 2), leaf0));
+		_mm512_storeu_si512((void *) (off + 8), _mm512_add_epi64(_mm512_slli_epi64(h1, 2), leaf8));
 	}
 	return sum;
 }
@@ -497,7 +562,7 @@ cpu_has_vector(void)
 {
 #ifdef PERFECT_AVX512
 	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		__builtin_cpu_supports("popcnt") ? 1 : 0;
+		__builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("popcnt") ? 1 : 0;
 #else
 	return 0;
 #endif
@@ -511,23 +576,29 @@ qpm_forest_set_vector(int enabled)
 	return use_vector;
 }
 
-/* The row table, then the walk this CPU runs best for the forest's depth. */
-float
-qpm_perfect_predict(const QpmForest *f, const double *x)
+/*
+ * The row, then the walk this CPU runs best for the forest's depth; false
+ * (nothing written) for a row with a NaN input.
+ */
+bool
+qpm_perfect_predict(const QpmForest *f, const double *x, float *out)
 {
-	uint16_t	row[2 * PERFECT_MAX_FEATURES];
+	uint8_t		row[PERFECT_ROW];
 
 	if (use_vector < 0)
 		use_vector = cpu_has_vector();
 #ifdef PERFECT_AVX512
 	if (use_vector)
 	{
-		row_table_avx512(f, f->eval, x, row);
-		if (f->eval->depth <= VECTOR_MAX_DEPTH)
-			return walk_avx512(f, f->eval, row);
-		return walk_portable(f, f->eval, row);
+		if (!row_table_avx512(f, f->eval, x, row))
+			return false;
+		*out = f->eval->depth <= VECTOR_MAX_DEPTH ? walk_avx512(f, f->eval, row)
+			: walk_portable(f, f->eval, row);
+		return true;
 	}
 #endif
-	row_table(f, f->eval, x, row);
-	return walk_portable(f, f->eval, row);
+	if (!row_table(f, f->eval, x, row))
+		return false;
+	*out = walk_portable(f, f->eval, row);
+	return true;
 }

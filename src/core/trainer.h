@@ -9,13 +9,18 @@
  * Trees: the same cross-conformal calibration, with one tree fit per fold;
  * for boosting the same folds also choose the number of rounds (the one
  * with the lowest pooled out-of-fold error), and the final trees are
- * fitted on all train rows with that many rounds.  The trees themselves are fitted by a callback (XGBoost in the
- * server, anything in tests), so this file stays pure computation: no I/O,
- * no PostgreSQL, no XGBoost.
+ * fitted on all train rows with that many rounds.  From
+ * split_conformal_rows training rows on, one fold of statements is held
+ * out instead: the trees are fitted once on the others (boosting stops on
+ * the held-out fold) and the held-out statements calibrate the interval.
+ * The trees themselves are fitted by a callback (XGBoost in the server,
+ * anything in tests), so this file stays pure computation: no I/O, no
+ * PostgreSQL, no XGBoost.
  */
 #ifndef QPM_TRAINER_H
 #define QPM_TRAINER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +30,14 @@
 #include "model.h"
 
 #define QPM_MIN_TRAIN_ROWS 10
+
+/*
+ * Tree models switch from cross-conformal to split-conformal calibration
+ * at this many training rows (trainer.c explains the switch), provided the
+ * training rows hold at least QPM_SPLIT_MIN_STATEMENTS statements.
+ */
+#define QPM_SPLIT_CONFORMAL_ROWS 100000
+#define QPM_SPLIT_MIN_STATEMENTS 2000
 
 /* What a tree fitter gets: transformed rows to fit on and to stop early with. */
 typedef struct QpmTreeFitInput
@@ -58,6 +71,8 @@ typedef struct QpmTrainOptions
 	double		clip_lo_pct;
 	double		clip_hi_pct;
 	int			cv_folds;		/* interval calibration, 2..20 */
+	/* trees: split-conformal from this many training rows on (0: never) */
+	size_t		split_conformal_rows;
 	/* boosting: choose the number of rounds by cross-validation (early stopping) */
 	int			select_rounds;
 	QpmTreeFitFn fit_trees;		/* required for tree algorithms */
@@ -73,6 +88,7 @@ typedef struct QpmTrainResult
 	QpmModel	model;
 	size_t		n_train;
 	size_t		n_test;
+	bool		split_conformal;	/* trees calibrated on one held-out fold */
 	QpmMetrics	test;			/* n == 0 and NANs when no test rows */
 } QpmTrainResult;
 

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# test/bench/threads.sh [ROWS] — the measurement behind the default of
-# query_perf_ml.training_threads: gradient_boosting training time alone and
-# with two trainings at once, with 1 and with 2 threads each.
+# test/bench/threads.sh [ROWS] [THREADS] — the measurement behind the
+# default of query_perf_ml.training_threads: gradient_boosting training time
+# (wall clock) alone and with two trainings at once, for each thread count
+# (default 1, 2 and the number of cores).  Wall clock is what threads
+# change, so the machine's load average is printed with each row: run it on
+# a quiet machine for numbers to publish.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 QPM_SCRIPT=threads
 . "$top/test/lib/cluster.sh"
 rows=${1:-200000}
+counts=${2:-$(printf '%s\n' 1 2 "$(nproc)" | sort -nu | tr '\n' ' ')}
 qpm_cluster_start
 trap qpm_cluster_stop EXIT
 psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL
@@ -25,11 +29,12 @@ train() {	# train THREADS NAME -> wall ms
 		-c "SELECT version FROM query_perf_ml.train_model('$2', 'gradient_boosting', 'src')" >/dev/null
 	echo $(( ($(date +%s%N) - t0) / 1000000 ))
 }
-printf '| threads per training | one training (ms) | two concurrent trainings (ms, both done) |\n|---|---|---|\n'
-for th in 1 2; do
+printf '| threads per training | one training (ms) | two concurrent trainings (ms, both done) | load average |\n|---|---|---|---|\n'
+for th in $counts; do
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	alone=$(train $th alone)
 	t0=$(date +%s%N)
 	train $th a >/dev/null & train $th b >/dev/null & wait
 	both=$(( ($(date +%s%N) - t0) / 1000000 ))
-	echo "| $th | $alone | $both |"
+	echo "| $th | $alone | $both | $load |"
 done

@@ -10,11 +10,12 @@
 #     the script says so).
 #  2. CREATE EXTENSION query_perf_ml VERSION 'V'; trains a model of each
 #     algorithm and an inactive version with V's library; records every
-#     version's predictions (float8 bits: predicted, lower, upper, predict())
-#     and its export document.
+#     version's predictions (predicted, lower, upper, predict()) and its
+#     export document.
 #  3. Installs the current library (the server is restarted): with V's SQL
 #     still in place, and again after ALTER EXTENSION query_perf_ml UPDATE,
-#     every version predicts and exports identically.
+#     every version exports identically and predicts within a relative 1e-6
+#     of what V's library did (the largest difference is printed).
 #     Training and import work with the current library under V's SQL
 #     (model_store has no source_relation before 1.2).  After the update,
 #     the versions trained on a relation have it as source_relation, the
@@ -69,17 +70,40 @@ release_commit() {
 	fi
 }
 
-# Every version (activated in turn): prediction bits on every 5th statement, and its export.
+# Every version (activated in turn): predictions on every 5th statement
+# (predicted, lower, upper, predict(); shortest exact float8 text), then
+# each version's export.
 snapshot() {
 	q postgres "SELECT name || ' ' || version FROM query_perf_ml.models ORDER BY model_id" | while read -r name version; do
 		q postgres "SELECT query_perf_ml.activate_model('$name', $version)" >/dev/null
-		q postgres "SELECT '$name/$version ' || string_agg(encode(float8send(p.predicted_ms), 'hex') || encode(float8send(p.lower_ms), 'hex')
-		                 || encode(float8send(p.upper_ms), 'hex') || encode(float8send(query_perf_ml.predict('$name', f.features)), 'hex'), ',' ORDER BY f.queryid)
+		q postgres "SELECT 'prediction $name/$version ' || f.queryid || ' ' || p.predicted_ms || ' ' || p.lower_ms || ' ' || p.upper_ms
+		                 || ' ' || query_perf_ml.predict('$name', f.features)
 		          FROM query_perf_ml.feature_vectors('stats') f, query_perf_ml.predict_query_execution(f.queryid, '$name', 'stats') p
-		         WHERE f.queryid % 5 = 0"
-		q postgres "SELECT '$name/$version ' || md5((query_perf_ml.export_model('$name', $version) - 'extension_version')::text)"
+		         WHERE f.queryid % 5 = 0 ORDER BY f.queryid"
+	done
+	q postgres "SELECT name || ' ' || version FROM query_perf_ml.models ORDER BY model_id" | while read -r name version; do
+		q postgres "SELECT 'export $name/$version ' || md5((query_perf_ml.export_model('$name', $version) - 'extension_version')::text)"
 	done
 	q postgres "SELECT query_perf_ml.activate_model('lin', 1)" >/dev/null
+}
+# check_snapshot LABEL BEFORE AFTER: the same exports and statements, and
+# every prediction within a relative 1e-6 of the one before (the promise
+# for models of older versions); prints the largest relative difference.
+check_snapshot() {
+	local verdict
+	verdict=$(awk -v before="$2" -v after="$3" 'BEGIN {
+		nb = split(before, b, "\n"); na = split(after, a, "\n"); worst = 0; bad = (nb != na)
+		for (i = 1; i <= nb && i <= na; i++) {
+			kb = split(b[i], x, " "); ka = split(a[i], y, " ")
+			if (kb != ka || x[1] != y[1] || x[2] != y[2] || x[1] == "export" && x[3] != y[3] || x[1] == "prediction" && x[3] != y[3]) { bad = 1; continue }
+			for (j = 4; x[1] == "prediction" && j <= kb; j++) {
+				r = x[j] == y[j] ? 0 : (x[j] > y[j] ? x[j] - y[j] : y[j] - x[j]) / (x[j] < 0 ? -x[j] : x[j])
+				if (r > worst) worst = r
+			}
+		}
+		printf "%s %.3g %d", (bad || worst > 1e-6) ? "differ" : "same", worst, nb }')
+	echo "# $1: ${verdict#* } (largest relative difference, lines)"
+	check "$1 (every prediction within 1e-6, exports identical)" "same" "${verdict%% *}"
 }
 schema() {	# every object of the extension's schema, with the properties that matter
 	q "$1" "
@@ -157,14 +181,14 @@ upgrade_from() {
 	restart
 	check "current library loaded under the $from SQL" "$current" \
 		"$(q postgres "SELECT library_version FROM query_perf_ml.status()")"
-	check "$from models predict and export identically with the new library, $from SQL ($(wc -l <<<"$before") lines)" "$before" "$(snapshot)"
+	check_snapshot "$from models predict and export as before with the new library, $from SQL" "$before" "$(snapshot)"
 	check "the new library trains and imports under the $from SQL" "1 t" \
 		"$(q postgres "SELECT version FROM query_perf_ml.train_model('tmp', 'linear', 'stats')") $(q postgres "SELECT query_perf_ml.import_model(query_perf_ml.export_model('tmp'), 'tmp2') > 0 AND query_perf_ml.drop_model('tmp') = 1 AND query_perf_ml.drop_model('tmp2') = 1")"
 	q postgres "ALTER EXTENSION query_perf_ml UPDATE" >/dev/null
 	check "ALTER EXTENSION UPDATE from $from reaches the default version" \
 		"$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$top/query_perf_ml.control")" \
 		"$(q postgres "SELECT extversion FROM pg_extension WHERE extname = 'query_perf_ml'")"
-	check "$from models predict and export identically after the update" "$before" "$(snapshot)"
+	check_snapshot "$from models predict and export as before after the update" "$before" "$(snapshot)"
 	check "after the update from $from: the relation of each trained version, none for the import" "gbm:stats imp:- lin:stats lin:stats rf:stats" \
 		"$(q postgres "SELECT string_agg(name || ':' || coalesce(source_relation::text, '-'), ' ' ORDER BY name, version) FROM query_perf_ml.models")"
 

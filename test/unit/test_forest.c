@@ -860,12 +860,12 @@ unit_rand(uint64_t *s)
 
 /*
  * A row for f, each feature drawn from what could make the walks differ:
- * NaN, infinities, doubles beyond float range, some node's value exactly,
- * one float step either side of it, or a double that rounds to it, and
- * plain numbers.
+ * NaN (when nan_ok), infinities, doubles beyond float range, some node's
+ * value exactly, one float step either side of it, or a double that rounds
+ * to it, and plain numbers.
  */
 static void
-random_row(const QpmForest *f, uint64_t *s, double *x)
+random_row(const QpmForest *f, uint64_t *s, double *x, int nan_ok)
 {
 	int32_t		j;
 
@@ -874,7 +874,9 @@ random_row(const QpmForest *f, uint64_t *s, double *x)
 		double		u = unit_rand(s);
 		float		v = f->nodes[qpm_rand_next(s) % (uint64_t) f->n_nodes].value;
 
-		if (u < 0.1)
+		if (u < 0.1 && !nan_ok)
+			x[j] = (double) v;
+		else if (u < 0.1)
 			x[j] = NAN;
 		else if (u < 0.15)
 			x[j] = u < 0.125 ? INFINITY : -INFINITY;
@@ -891,7 +893,11 @@ random_row(const QpmForest *f, uint64_t *s, double *x)
 	}
 }
 
-/* The two walks agree bit for bit on rows random rows for f. */
+/*
+ * The walk predict takes and the canonical one agree bit for bit on random
+ * rows for f; every other row has no NaN (a row with one takes the
+ * canonical walk in the perfect layout, see forest_perfect.c).
+ */
 static int
 compact_matches(const QpmForest *f, int rows, uint64_t seed)
 {
@@ -905,7 +911,7 @@ compact_matches(const QpmForest *f, int rows, uint64_t seed)
 		float		a;
 		float		b;
 
-		random_row(f, &s, x);
+		random_row(f, &s, x, i % 2);
 		a = qpm_forest_predict(f, x);
 		b = canonical_predict(f, x);
 		if (!same_float(a, b) && bad++ < 3)
@@ -1111,9 +1117,10 @@ bounded_forest(uint64_t *s, int32_t n_trees, int32_t max_depth, double p_split,
  * portable code, equals the canonical walk bit for bit: trees of every
  * depth up to 6 (always laid out: the room is reserved) and deeper ones
  * (laid out when they fit), sparse and bushy, tree counts around the
- * groups of 16, NaN, infinities, values on thresholds and -0.  Forests the
- * layout cannot encode fall back to the compact walk: more than 16
- * features, more than 2047 distinct thresholds for one feature.
+ * groups of 16, NaN (the canonical walk), infinities, values on
+ * thresholds and -0, 1 to 64 features.  Forests the layout cannot encode
+ * fall back to the compact walk: more than 64 features, more than 255
+ * distinct thresholds for one feature.
  */
 static void
 test_perfect_walk(void)
@@ -1132,7 +1139,7 @@ test_perfect_walk(void)
 		int32_t		n_trees = round < 7 ? tree_counts[round] : 1 + (int32_t) (qpm_rand_next(&s) % 40);
 		int32_t		max_depth = (int32_t) (qpm_rand_next(&s) % 10);
 		double		p_split = round % 3 == 0 ? 0.95 : 0.3 + 0.6 * unit_rand(&s);
-		int32_t		n_features = 1 + (int32_t) (qpm_rand_next(&s) % 16);
+		int32_t		n_features = 1 + (int32_t) (qpm_rand_next(&s) % 64);
 		char		err[256] = "";
 		int			ok = 1;
 
@@ -1157,8 +1164,16 @@ test_perfect_walk(void)
 		qpm_forest_free(f);
 	}
 
-	/* 17 features: too wide for the row table, so the compact walk */
-	f = bounded_forest(&s, 20, 5, 0.8, 17);
+	/* 64 features fill the row; 65 are too wide for it, so the compact walk */
+	f = bounded_forest(&s, 40, 6, 0.95, 64);
+	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
+	CHECK(qpm_forest_layout(f) == QPM_FOREST_PERFECT);
+	qpm_forest_set_vector(0);
+	CHECK(compact_matches(f, 1000, 5));
+	qpm_forest_set_vector(1);
+	CHECK(compact_matches(f, 1000, 5));
+	qpm_forest_free(f);
+	f = bounded_forest(&s, 20, 5, 0.8, 65);
 	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
 	CHECK(qpm_forest_layout(f) == QPM_FOREST_COMPACT);
 	CHECK(compact_matches(f, 1000, 5));
@@ -1166,11 +1181,11 @@ test_perfect_walk(void)
 
 	/*
 	 * m stumps on feature 1 with m distinct thresholds, around the sizes
-	 * where the vector rank's blocks of 16 fill up and where it hands over
-	 * to the binary search (256)
+	 * where the vector rank's blocks of 16 fill up and where a feature
+	 * needs a second and third slot of 255 (256, 511)
 	 */
 	{
-		static const int32_t ms[] = {1, 15, 16, 17, 240, 255, 256, 257, 600};
+		static const int32_t ms[] = {1, 15, 16, 17, 240, 255, 256, 257, 510, 511, 600};
 		int			i;
 
 		for (i = 0; i < (int) (sizeof(ms) / sizeof(ms[0])); i++)
@@ -1197,23 +1212,29 @@ test_perfect_walk(void)
 		}
 	}
 
-	/* 3000 stumps on feature 0 with distinct thresholds: keys would not fit */
-	f = qpm_forest_alloc(3000, 9000, 2);
-	for (t = 0; t < 3000; t++)
+	/*
+	 * 64 * 255 + 1 stumps on feature 0 with distinct thresholds: the row
+	 * would need 66 slots; cut to 63 * 255 (63 slots, and feature 1's) it
+	 * fits
+	 */
+	f = qpm_forest_alloc(64 * 255 + 1, 3 * (64 * 255 + 1), 2);
+	for (t = 0; t < 64 * 255 + 1; t++)
 	{
 		f->tree_offset[t] = 3 * t;
 		f->nodes[3 * t] = split_node(0, (float) t * 0.5f - 700.0f, 1, 2, t & 1);
 		f->nodes[3 * t + 1] = leaf(0.25f);
 		f->nodes[3 * t + 2] = leaf(-0.125f);
 	}
-	f->tree_offset[3000] = 9000;
+	f->tree_offset[64 * 255 + 1] = 3 * (64 * 255 + 1);
 	CHECK(qpm_forest_validate(f, NULL, 0) == 0);
 	CHECK(qpm_forest_layout(f) == QPM_FOREST_COMPACT);
-	CHECK(compact_matches(f, 2000, 6));
-	/* cut to 2000 trees, 2000 thresholds: now it fits */
-	CHECK(qpm_forest_truncate(f, 2000, NULL, 0) == 0);
+	CHECK(compact_matches(f, 200, 6));
+	CHECK(qpm_forest_truncate(f, 63 * 255, NULL, 0) == 0);
 	CHECK(qpm_forest_layout(f) == QPM_FOREST_PERFECT);
-	CHECK(compact_matches(f, 2000, 7));
+	qpm_forest_set_vector(0);
+	CHECK(compact_matches(f, 200, 7));
+	qpm_forest_set_vector(1);
+	CHECK(compact_matches(f, 200, 7));
 	qpm_forest_free(f);
 	qpm_forest_set_vector(1);
 }
@@ -1249,7 +1270,7 @@ test_prefixes_and_truncate(void)
 		CHECK(qpm_forest_validate(f, NULL, 0) == 0);
 		for (i = 0; i < ROWS; i++)
 		{
-			random_row(f, &s, x + i * n_features);
+			random_row(f, &s, x + i * n_features, i % 2);
 			qpm_forest_predict_prefixes(f, x + i * n_features, pre + (size_t) i * n_trees);
 			if (!same_float(pre[(size_t) i * n_trees + n_trees - 1],
 							qpm_forest_predict(f, x + i * n_features)))
@@ -1539,6 +1560,23 @@ test_xgboost_parity_boosting(void)
 	check_parity("gradient boosting", params, 100, QPM_FOREST_PERFECT);
 }
 
+/*
+ * The shape predict_cost.sh measures and the defaults train: 300 rounds of
+ * depth 6, learning rate 0.1, subsample 0.8.  The longest float sum of the
+ * parity tests, where any other order of the additions than XGBoost's
+ * would show.
+ */
+static void
+test_xgboost_parity_300(void)
+{
+	static const char *const params[] = {
+		"objective", "reg:squarederror", "tree_method", "hist",
+		"max_depth", "6", "eta", "0.1", "subsample", "0.8", "seed", "42", "nthread", "1",
+		NULL
+	};
+	check_parity("gradient boosting 300 rounds", params, 300, QPM_FOREST_PERFECT);
+}
+
 /* Deeper boosting: the perfect layout, if it fits, walked without vectors. */
 static void
 test_xgboost_parity_deep(void)
@@ -1584,6 +1622,7 @@ main(void)
 	RUN(test_prefixes_and_truncate);
 	RUN(test_perfect_walk);
 	RUN(test_xgboost_parity_boosting);
+	RUN(test_xgboost_parity_300);
 	RUN(test_xgboost_parity_random_forest);
 	RUN(test_xgboost_parity_deep);
 	return unit_report("test_forest");
