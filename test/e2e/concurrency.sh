@@ -93,15 +93,18 @@ EOF
 # version, drop a random inactive one when there are more than three; in
 # cycles 2, 5, 8 ... drop the active version (clients get 55000 until the
 # next activation), in cycles 4, 8 ... the whole model (42704 until the
-# next training).  Cycles take about 2 s, so both happen in 12 s.
+# next training).  Cycles take about 2 s, so both happen in 12 s on an idle
+# machine; on a loaded one the mutator goes on past SECONDS until it has run
+# four cycles (both drops), for at most 6 x SECONDS, and the clients with it.
 mq() {	# one mutator statement: output, or its error logged as such
 	local out
 	out=$(q "$1" 2>&1) || { echo "mutator error: $out" >&2; return 0; }
 	echo "$out"
 }
 mutator() {
-	local end=$(( $(date +%s) + secs )) i=0 rec
-	while [ "$(date +%s)" -lt "$end" ]; do
+	local start end last i=0 rec
+	start=$(date +%s); end=$((start + secs)); last=$((start + 6 * secs))
+	while [ "$(date +%s)" -lt "$end" ] || { [ $i -lt 4 ] && [ "$(date +%s)" -lt "$last" ]; }; do
 		i=$((i + 1))
 		if [ $((i % 2)) -eq 0 ]; then
 			rec=$(mq "SELECT record_expected(model_id) FROM query_perf_ml.train_model('conc', 'gradient_boosting', 'stats', '{\"n_trees\": 20, \"cv_folds\": 2, \"seed\": $i}')")
@@ -134,13 +137,20 @@ mutator() {
 }
 mutator >"$QPM_DATA/mutator.log" 2>&1 &
 mut=$!
-qpm_pguser "$pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 8 -j 2 -T "$secs" -R 2000 \
-	-f "$QPM_DATA/pqe.sql@1" -f "$QPM_DATA/bulk.sql@1" postgres >"$QPM_DATA/pgbench.log" 2>&1 || true
+# The clients run as long as the mutator does, in pgbench runs of at most
+# SECONDS (the first one always whole).
+: >"$QPM_DATA/pgbench.log"
+run=0
+while [ $run -eq 0 ] || kill -0 $mut 2>/dev/null; do
+	run=$((run + 1))
+	qpm_pguser "$pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 8 -j 2 -T "$([ $run -eq 1 ] && echo "$secs" || echo 3)" -R 2000 \
+		-f "$QPM_DATA/pqe.sql@1" -f "$QPM_DATA/bulk.sql@1" postgres >>"$QPM_DATA/pgbench.log" 2>&1 || true
+done
 wait $mut || true
 # the mutator's last action may have been a drop: leave a model for the checks below
 q "SELECT count(*) FROM query_perf_ml.models WHERE name = 'conc'" >/dev/null
 
-tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$QPM_DATA/pgbench.log")
+tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$QPM_DATA/pgbench.log" | awk '{ s += $1 } END { print s + 0 }')
 check "pgbench ran and no client aborted" "1:0" \
 	"$([ "${tx:-0}" -gt 0 ] && echo 1 || echo 0):$(grep -c 'aborted\|ERROR' "$QPM_DATA/pgbench.log" || true)"
 check "the mutator worked without errors" "0" "$(grep -vc '^train$\|^activate$\|^drop_version$\|^drop_active$\|^drop_model$' "$QPM_DATA/mutator.log" || true)"
@@ -155,7 +165,7 @@ check "clients met both documented errors" "2" "$(q "SELECT count(DISTINCT sqlst
 check "server did not restart" "$started" "$(q "SELECT pg_postmaster_start_time()")"
 check "no backend crashed (server log)" "0" "$(grep -c 'terminated by signal\|server process .* exited with exit code [^0]' "$QPM_DATA/server.log" || true)"
 
-echo "# ${secs} s, 8 clients: $tx transactions ($(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$QPM_DATA/pgbench.log" | head -1) tps)"
+echo "# ${secs} s, 8 clients: $tx transactions in $run pgbench runs (first run $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$QPM_DATA/pgbench.log" | head -1) tps)"
 echo "# mutator: $(sort "$QPM_DATA/mutator.log" | uniq -c | awk '{ printf "%s %s, ", $1, $2 }')$(q "SELECT count(*) FROM expected") expected predictions recorded"
 echo "# logged: $(q "SELECT count(*) || ' predict_query_execution rows over ' || count(DISTINCT model_id) || ' versions, ' FROM got")$(q "SELECT count(*) FROM got_bulk") predict() rows"
 echo "# documented errors: $(q "SELECT coalesce(string_agg(sqlstate || ' x' || c, ', '), 'none') FROM (SELECT sqlstate, count(*) c FROM errs GROUP BY 1 ORDER BY 1) e")"
