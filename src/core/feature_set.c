@@ -166,7 +166,12 @@ const QpmFeatureSet qpm_feature_set_plan = {
 /* Every known set; old versions stay listed so their models still load. */
 static const QpmFeatureSet *const all_feature_sets[] = {
 	&qpm_feature_set_stmt_stats,
-	&qpm_feature_set_plan,
+	/*
+	 * plan/1 (qpm_feature_set_plan) joins this list when every glue path
+	 * sizes its vectors from the model's set: until then a model blob or an
+	 * import document claiming set 2 must stay refused, because predict and
+	 * explain still fill 12-element arrays.
+	 */
 };
 
 /* Linear search: there are a handful of sets and this runs once per model load. */

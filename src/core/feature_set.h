@@ -31,7 +31,10 @@ typedef struct QpmFeatureSet
 
 extern const QpmFeatureSet qpm_feature_set_stmt_stats;
 
-/* Feature set 2: the query plan (plan_features.h). */
+/*
+ * Feature set 2: the query plan (plan_features.h).  Described here, not yet
+ * returned by qpm_feature_set_find (see feature_set.c).
+ */
 #define QPM_FS_PLAN				2
 #define QPM_FS_PLAN_VERSION		1
 

@@ -91,18 +91,20 @@ all_finite_or_nan(const double *f)
 static void
 test_registry(void)
 {
-	const QpmFeatureSet *fs = qpm_feature_set_find(QPM_FS_PLAN, QPM_FS_PLAN_VERSION);
+	const QpmFeatureSet *fs = &qpm_feature_set_plan;
 	int			i,
 				j;
 
-	CHECK(fs == &qpm_feature_set_plan);
+	/*
+	 * Not yet found by id: models of plan/1 must stay refused until the glue
+	 * sizes every vector from the model's set (see feature_set.c).
+	 */
+	CHECK(qpm_feature_set_find(QPM_FS_PLAN, QPM_FS_PLAN_VERSION) == NULL);
+	CHECK(fs->id == QPM_FS_PLAN && fs->version == QPM_FS_PLAN_VERSION);
 	CHECK(QPM_FS_PLAN == 2 && QPM_FS_PLAN_VERSION == 1);
-	CHECK(fs != NULL && strcmp(fs->name, "plan") == 0);
-	CHECK(fs != NULL && fs->n_features == N);
+	CHECK(strcmp(fs->name, "plan") == 0);
+	CHECK(fs->n_features == N);
 	CHECK(N == 45 && N <= QPM_MAX_FEATURES);
-	CHECK(qpm_feature_set_find(QPM_FS_PLAN, 2) == NULL);
-	if (fs == NULL)
-		return;
 	for (i = 0; i < N; i++)
 	{
 		CHECK(fs->names[i] != NULL && fs->descriptions[i] != NULL);
