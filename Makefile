@@ -17,12 +17,17 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/model_cache.o src/options.o src/sql_common.o src/sql_train.o \
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \
 	src/sql_export.o src/sql_explain.o \
-	src/training_jobs.o src/worker_launcher.o src/prediction_log.o
+	src/training_jobs.o src/worker_launcher.o src/prediction_log.o \
+	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
 
-REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache training_jobs bad_inputs oldextversions cleanup
+REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache training_jobs plan_features bad_inputs oldextversions cleanup
+# Tests that need query_perf_ml in shared_preload_libraries: test/regress.sh runs
+# them on a second temporary instance (test/regress_preload.conf), so the
+# instance of REGRESS stays exactly as a user without the preload has it.
+REGRESS_PRELOAD = plan_capture
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
 ISOLATION = cache_invalidation train_while_predict
