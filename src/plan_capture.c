@@ -43,7 +43,6 @@
 #include "common/pg_prng.h"
 #include "executor/executor.h"
 #include "executor/instrument.h"
-#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/ipc.h"
@@ -63,9 +62,9 @@ int			qpm_capture_buffer = 10000;
 /* A sampled statement, from ExecutorStart until its query context goes. */
 typedef struct CaptureState
 {
-	dlist_node	node;
+	struct CaptureState *next;	/* the list of open samples */
 	MemoryContextCallback on_delete;
-	QueryDesc  *query_desc;		/* identity only: may be freed before us */
+	const QueryDesc *query_desc;	/* identity only: may be freed before us */
 	Instrumentation *totaltime; /* in the query context, like us */
 	bool		done;
 	bool		partial;		/* last limited fetch filled its limit */
@@ -73,7 +72,7 @@ typedef struct CaptureState
 } CaptureState;
 
 static int	nesting_level = 0;
-static dlist_head captures = DLIST_STATIC_INIT(captures);
+static CaptureState *captures = NULL;	/* open samples: a few at most */
 static QpmPlanDescription capture_description;
 
 #if PG_VERSION_NUM >= 150000
@@ -189,18 +188,30 @@ sample_this_statement(int eflags)
 
 /* The sampled statement of queryDesc, or NULL. */
 static CaptureState *
-find_capture(QueryDesc *queryDesc)
+find_capture(const QueryDesc *queryDesc)
 {
-	dlist_iter	it;
+	CaptureState *st;
 
-	dlist_foreach(it, &captures)
-	{
-		CaptureState *st = dlist_container(CaptureState, node, it.cur);
-
+	for (st = captures; st != NULL; st = st->next)
 		if (st->query_desc == queryDesc)
 			return st;
-	}
 	return NULL;
+}
+
+/* Take st off the list of open samples. */
+static void
+forget_capture(const CaptureState *st)
+{
+	CaptureState **link;
+
+	for (link = &captures; *link != NULL; link = &(*link)->next)
+	{
+		if (*link == st)
+		{
+			*link = st->next;
+			return;
+		}
+	}
 }
 
 /* Milliseconds totaltime has measured, counting a run still in progress. */
@@ -229,7 +240,7 @@ record_sample(CaptureState *st, bool reached_end)
 	if (st->done)
 		return;
 	st->done = true;
-	dlist_delete(&st->node);
+	forget_capture(st);
 	ms = measured_ms(st->totaltime);
 	if (!reached_end && ms == 0 && st->totaltime->nloops == 0)
 		return;					/* aborted before it ever ran */
@@ -280,7 +291,8 @@ start_capture(QueryDesc *queryDesc)
 	st->on_delete.func = capture_context_deleted;
 	st->on_delete.arg = st;
 	MemoryContextRegisterResetCallback(estate->es_query_cxt, &st->on_delete);
-	dlist_push_head(&captures, &st->node);
+	st->next = captures;
+	captures = st;
 }
 
 /* ExecutorStart: decide, start, then set up the sample. */
