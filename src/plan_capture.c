@@ -268,6 +268,7 @@ start_capture(QueryDesc *queryDesc)
 	PlannedStmt *ps = queryDesc->plannedstmt;
 	MemoryContext old;
 	CaptureState *st;
+	bool		ok;
 
 	if (capture_description.cxt == NULL)
 		capture_description.cxt = AllocSetContextCreate(TopMemoryContext,
@@ -279,8 +280,16 @@ start_capture(QueryDesc *queryDesc)
 		queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_ALL, false);
 	MemoryContextSwitchTo(old);
 
-	if (!qpm_plan_vector(ps, &capture_description, st->sample.features))
-		return;					/* cannot happen for a plan; st goes with the context */
+	ok = qpm_plan_vector(ps, &capture_description, st->sample.features);
+	if (capture_description.capacity > 4096)
+	{
+		/* an exceptional plan: do not keep its array for the backend's life */
+		pfree(capture_description.nodes);
+		capture_description.nodes = NULL;
+		capture_description.capacity = 0;
+	}
+	if (!ok)
+		return;					/* a plan too large to describe; st goes with the context */
 	st->query_desc = queryDesc;
 	st->totaltime = queryDesc->totaltime;
 	st->sample.dbid = MyDatabaseId;

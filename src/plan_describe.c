@@ -159,7 +159,7 @@ describe_relation(PlannedStmt *ps, Index rti, QpmPlanNode *nd)
 	ReleaseSysCache(tup);
 }
 
-/* Walk a list of child plans, numbering them from first_child_no. */
+/* Walk a list of child plans, numbering them from child_no on. */
 static int
 describe_list(PlannedStmt *ps, List *plans, int parent, int child_no,
 			  QpmPlanDescription *d)
@@ -180,8 +180,8 @@ describe_tree(PlannedStmt *ps, Plan *plan, int parent, int child_no,
 	int			self;
 	int			next_child = 0;
 
-	if (plan == NULL)
-		return;
+	if (plan == NULL || d->n > QPM_PLAN_MAX_NODES)
+		return;					/* too large: the core refuses it, stop growing */
 	check_stack_depth();
 	self = d->n;
 	nd = next_node(d);
@@ -278,12 +278,16 @@ describe_statement(PlannedStmt *ps, QpmPlanDescription *d)
 	d->info.hash_mem_kb = (double) get_hash_memory_limit() / 1024.0;
 }
 
-/* Describe ps and compute its plan/1 vector; false if the core refused. */
+/*
+ * Describe ps and compute its plan/1 vector.  False when the core refuses
+ * the description, which for a real plan means more than
+ * QPM_PLAN_MAX_NODES nodes (or no plan tree at all).
+ */
 bool
 qpm_plan_vector(PlannedStmt *ps, QpmPlanDescription *d, double *out)
 {
 	describe_statement(ps, d);
-	if (d->n == 0)
-		return false;			/* no plan tree at all: a utility statement */
+	if (d->n == 0 || d->n > QPM_PLAN_MAX_NODES)
+		return false;
 	return qpm_plan_features(d->nodes, d->n, &d->info, out, NULL, 0) == 0;
 }

@@ -173,7 +173,10 @@ plan_in_subtransaction(const char *sql, QpmPlannedStatement *out, MemoryContext 
 #endif
 
 	if (!qpm_plan_vector(ps, &d, out->features))
-		elog(ERROR, "query_perf_ml could not describe the plan of \"%s\"", sql);
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("plan has more than %d nodes", QPM_PLAN_MAX_NODES),
+				 errdetail("Plans this large are not described.")));
 	out->queryid = (int64) ps->queryId;
 	out->command = ps->commandType;
 	out->n_params = n_params;

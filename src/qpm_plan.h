@@ -29,8 +29,9 @@ typedef struct QpmPlanDescription
 
 /*
  * Describe ps (every tree: main plan, subplans, initPlans) and compute its
- * plan/1 vector into out.  Returns false only if the core refuses the
- * description, which would be a bug here; the caller decides how loud.
+ * plan/1 vector into out.  Returns false for a plan of more than
+ * QPM_PLAN_MAX_NODES nodes (the walk stops growing there); the caller
+ * decides how loud.
  */
 bool		qpm_plan_vector(PlannedStmt *ps, QpmPlanDescription *d, double *out);
 

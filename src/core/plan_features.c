@@ -294,10 +294,11 @@ relation_features(const QpmPlanNode *nodes, int n, double *out)
 		out[F_REL_TUPLES_SUM_LOG] = out[F_REL_TUPLES_MAX_LOG] = NAN;
 		return;
 	}
+	/* one table (the usual case): sum = max, one log each (capture's hot path) */
 	out[F_REL_PAGES_SUM_LOG] = log_estimate(pages_sum);
-	out[F_REL_PAGES_MAX_LOG] = log_estimate(pages_max);
+	out[F_REL_PAGES_MAX_LOG] = pages_max == pages_sum ? out[F_REL_PAGES_SUM_LOG] : log_estimate(pages_max);
 	out[F_REL_TUPLES_SUM_LOG] = log_estimate(tuples_sum);
-	out[F_REL_TUPLES_MAX_LOG] = log_estimate(tuples_max);
+	out[F_REL_TUPLES_MAX_LOG] = tuples_max == tuples_sum ? out[F_REL_TUPLES_SUM_LOG] : log_estimate(tuples_max);
 }
 
 /* The plan/1 vector; see the header for the contract. */
