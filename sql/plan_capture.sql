@@ -120,6 +120,8 @@ BEGIN;
 SELECT query_perf_ml.flush_plan_samples() > 0 AS took_them;
 PREPARE TRANSACTION 'qpm_flush';
 SELECT count(*) AS prepared FROM pg_prepared_xacts;
+-- (should it ever be prepared, roll it back, or its locks would hang the test)
+SELECT format('ROLLBACK PREPARED %L', gid) FROM pg_prepared_xacts WHERE gid = 'qpm_flush' \gexec
 -- Committed, they are gone from the buffer and in the table once.
 SELECT count(*) AS samples_of_id_4_before FROM cap_samples('SELECT * FROM cap_t WHERE id = $1');
 SELECT query_perf_ml.flush_plan_samples() > 0 AS flushed;
