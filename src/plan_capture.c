@@ -31,8 +31,9 @@
  * completed, since the rest was never run.
  *
  * Per sampled statement: one small allocation in the executor's query
- * context, the plan walk (a syscache lookup per scanned table, into an
- * array reused across statements), and one append under one short lock.
+ * context, the plan walk (into an array reused across statements; table
+ * sizes from the relations the executor opened), and one append under one
+ * short lock.
  * No table is written; flush_plan_samples() does that later.
  */
 #include "postgres.h"
@@ -280,7 +281,8 @@ start_capture(QueryDesc *queryDesc)
 		queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_ALL, false);
 	MemoryContextSwitchTo(old);
 
-	ok = qpm_plan_vector(ps, &capture_description, st->sample.features);
+	ok = qpm_plan_vector_open(ps, estate->es_relations, (int) estate->es_range_table_size,
+							  &capture_description, st->sample.features);
 	if (capture_description.capacity > 4096)
 	{
 		/* an exceptional plan: do not keep its array for the backend's life */

@@ -12,11 +12,13 @@
  * its inner one; preorder gives both.
  *
  * This runs in ExecutorStart for captured statements, so it reads only the
- * plan and pg_class through the syscache (the scanned tables are locked by
- * the statement), takes no lock of its own and allocates nothing once the
- * description's array is large enough: the caller keeps the array across
- * calls.  It runs before the statement executes, so nothing it reads can
- * have been freed.
+ * plan and the tables' sizes: from the relcache entries the executor has
+ * open when the caller passes them (capture: no catalog access at all),
+ * else from pg_class through the syscache (the tables are locked by the
+ * statement, or by planning).  The two are the same pg_class row, kept
+ * current by the same invalidations.  It takes no lock of its own and
+ * allocates nothing once the description's array is large enough: the
+ * caller keeps the array across calls.
  */
 #include "postgres.h"
 
@@ -26,6 +28,7 @@
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "qpm_plan.h"
@@ -133,9 +136,13 @@ scanned_rti(const Plan *plan)
 	}
 }
 
-/* relpages / reltuples of a scanned table; unknown (-1) if not a table or gone. */
+/*
+ * relpages / reltuples of a scanned table, from the executor's open
+ * relation when there is one, else the syscache; unknown (-1) if gone.
+ */
 static void
-describe_relation(PlannedStmt *ps, Index rti, QpmPlanNode *nd)
+describe_relation(PlannedStmt *ps, Index rti, const QpmPlanDescription *d,
+				  QpmPlanNode *nd)
 {
 	RangeTblEntry *rte;
 	HeapTuple	tup;
@@ -149,6 +156,13 @@ describe_relation(PlannedStmt *ps, Index rti, QpmPlanNode *nd)
 	if (rte->rtekind != RTE_RELATION)
 		return;
 	nd->scans_relation = 1;
+	if (d->relations != NULL && rti <= (Index) d->n_relations &&
+		d->relations[rti - 1] != NULL)
+	{
+		nd->rel_pages = d->relations[rti - 1]->rd_rel->relpages;
+		nd->rel_tuples = d->relations[rti - 1]->rd_rel->reltuples;
+		return;
+	}
 	nd->rel_pages = -1;
 	nd->rel_tuples = -1;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
@@ -195,7 +209,7 @@ describe_tree(PlannedStmt *ps, Plan *plan, int parent, int child_no,
 	nd->total_cost = plan->total_cost;
 	nd->plan_rows = plan->plan_rows;
 	nd->plan_width = plan->plan_width;
-	describe_relation(ps, scanned_rti(plan), nd);
+	describe_relation(ps, scanned_rti(plan), d, nd);
 	/* nd may move when the array grows: not used below */
 
 	if (plan->lefttree)
@@ -286,7 +300,18 @@ describe_statement(PlannedStmt *ps, QpmPlanDescription *d)
 bool
 qpm_plan_vector(PlannedStmt *ps, QpmPlanDescription *d, double *out)
 {
+	return qpm_plan_vector_open(ps, NULL, 0, d, out);
+}
+
+/* qpm_plan_vector, with table sizes from the executor's open relations. */
+bool
+qpm_plan_vector_open(PlannedStmt *ps, Relation *relations, int n_relations,
+					 QpmPlanDescription *d, double *out)
+{
+	d->relations = relations;
+	d->n_relations = n_relations;
 	describe_statement(ps, d);
+	d->relations = NULL;		/* valid only during this call */
 	if (d->n == 0 || d->n > QPM_PLAN_MAX_NODES)
 		return false;
 	return qpm_plan_features(d->nodes, d->n, &d->info, out, NULL, 0) == 0;

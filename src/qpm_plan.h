@@ -12,6 +12,7 @@
 
 #include "datatype/timestamp.h"
 #include "nodes/plannodes.h"
+#include "utils/relcache.h"
 
 #include "core/plan_features.h"
 
@@ -25,6 +26,8 @@ typedef struct QpmPlanDescription
 	int			capacity;
 	MemoryContext cxt;
 	QpmPlanInfo info;
+	Relation   *relations;		/* during a call only: the executor's open tables */
+	int			n_relations;
 } QpmPlanDescription;
 
 /*
@@ -34,6 +37,13 @@ typedef struct QpmPlanDescription
  * decides how loud.
  */
 bool		qpm_plan_vector(PlannedStmt *ps, QpmPlanDescription *d, double *out);
+/*
+ * The same with the executor's open relations (estate->es_relations, NULL
+ * entries allowed): table sizes come from their relcache entries instead
+ * of the syscache, so the capture's hot path touches no catalog.
+ */
+bool		qpm_plan_vector_open(PlannedStmt *ps, Relation *relations, int n_relations,
+								 QpmPlanDescription *d, double *out);
 
 /* ---- plan_statement.c: plan a statement text, never run it ---- */
 

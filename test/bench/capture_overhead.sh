@@ -12,8 +12,9 @@
 #    "off" are printed.  "off" keeps the hooks installed (they count nesting
 #    levels), so a server without the preload would be a little faster still.
 # 2. Instructions (with valgrind): 2000 index lookups in a single-user
-#    backend under callgrind, capture off and at rate 1.0; the difference
-#    per statement, which machine load does not disturb.
+#    backend under callgrind, capture off and at rate 1.0, as plain
+#    statements and as EXECUTE of a prepared one; the difference per
+#    statement, which machine load does not disturb.
 # The load average is printed before and after: on a shared machine the TPS
 # differences are within its noise unless they are large.
 set -euo pipefail
@@ -86,21 +87,28 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if ! command -v valgrind >/dev/null; then
 	echo "instructions: valgrind not installed, skipped"; exit 0
 fi
-for i in $(seq 1 2000); do echo "SELECT abalance FROM pgbench_accounts WHERE aid = $(( (i * 7919) % (scale * 100000) + 1 ));"; done >"$work/lookups.sql"
-[ "$(id -u)" -eq 0 ] && chown postgres "$work/lookups.sql"
+# Plain statements (parsed and planned each time) and EXECUTE of a prepared
+# statement (plan cached, as pgbench -M prepared; EXECUTE is sampled).
+for i in $(seq 1 2000); do echo "SELECT abalance FROM pgbench_accounts WHERE aid = $(( (i * 7919) % (scale * 100000) + 1 ));"; done >"$work/plain.sql"
+{ echo "PREPARE lookup(int) AS SELECT abalance FROM pgbench_accounts WHERE aid = \$1;"
+  for i in $(seq 1 2000); do echo "EXECUTE lookup($(( (i * 7919) % (scale * 100000) + 1 )));"; done; } >"$work/prepared.sql"
+[ "$(id -u)" -eq 0 ] && chown postgres "$work"/*.sql
 qpm_pguser "$QPM_PGBIN/pg_ctl" -D "$QPM_DATA/data" -m fast -w stop >/dev/null
-instructions() {	# instructions on|off: total Ir of the single-user backend
-	qpm_pguser valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" \
-		"$QPM_PGBIN/postgres" --single -D "$QPM_DATA/data" -c "query_perf_ml.capture_plans=$1" \
-		-c query_perf_ml.capture_sample_rate=1.0 postgres <"$work/lookups.sql" >/dev/null 2>&1
-	sed -n 's/^summary: *//p; s/^totals: *//p' "$work/cg.$1" | head -n 1
+instructions() {	# instructions plain|prepared on|off: total Ir of the single-user backend
+	qpm_pguser valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1.$2" \
+		"$QPM_PGBIN/postgres" --single -D "$QPM_DATA/data" -c "query_perf_ml.capture_plans=$2" \
+		-c query_perf_ml.capture_sample_rate=1.0 postgres <"$work/$1.sql" >/dev/null 2>&1
+	sed -n 's/^summary: *//p; s/^totals: *//p' "$work/cg.$1.$2" | head -n 1
 }
-instructions off >/dev/null	# warm-up: the first backend after a restart builds the relcache init file
-off=$(instructions off); on=$(instructions on)
-echo "instructions, 2000 index lookups in one backend: off $off, on $on: $(( (on - off) / 2000 )) per statement ($(awk -v a="$off" -v b="$on" 'BEGIN {printf "%+.2f%%", 100 * (b / a - 1)}'))"
+instructions plain off >/dev/null	# warm-up: the first backend after a restart builds the relcache init file
+for kind in plain prepared; do
+	off=$(instructions $kind off); on=$(instructions $kind on)
+	echo "instructions, 2000 $kind index lookups in one backend: off $off, on $on:" \
+		"$(( (on - off) / 2000 )) more per statement ($(awk -v a="$off" -v b="$on" 'BEGIN {printf "%+.2f%%", 100 * (b / a - 1)}'))"
+done
 if command -v callgrind_annotate >/dev/null; then
 	echo "instructions per captured statement in capture's own functions (inclusive):"
-	callgrind_annotate --inclusive=yes --threshold=100 "$work/cg.on" 2>/dev/null |
+	callgrind_annotate --inclusive=yes --threshold=100 "$work/cg.prepared.on" 2>/dev/null |
 		sed -n 's/^ *\([0-9,]*\) ([^)]*) *[^ ]*:\(qpm_plan_vector\|qpm_plan_features\|qpm_ring_append\|InstrAlloc\|InstrStartNode\|InstrStopNode\|InstrEndLoop\) .*/\2 \1/p' |
 		awk '{gsub(",", "", $2); printf "  %-20s %8.0f\n", $1, $2 / 2000}'
 fi
