@@ -109,7 +109,7 @@ done
 if command -v callgrind_annotate >/dev/null; then
 	echo "instructions per captured statement in capture's own functions (inclusive):"
 	callgrind_annotate --inclusive=yes --threshold=100 "$work/cg.prepared.on" 2>/dev/null |
-		sed -n 's/^ *\([0-9,]*\) ([^)]*) *[^ ]*:\(qpm_plan_vector\|qpm_plan_features\|qpm_ring_append\|InstrAlloc\|InstrStartNode\|InstrStopNode\|InstrEndLoop\) .*/\2 \1/p' |
+		sed -n 's/^ *\([0-9,]*\) ([^)]*) *[^ ]*:\(qpm_plan_vector_open\|qpm_plan_features\|qpm_ring_append\|InstrAlloc\|InstrStartNode\|InstrStopNode\|InstrEndLoop\) .*/\2 \1/p' |
 		awk '{gsub(",", "", $2); printf "  %-20s %8.0f\n", $1, $2 / 2000}'
 fi
 qpm_pguser "$QPM_PGBIN/pg_ctl" -D "$QPM_DATA/data" -l "$QPM_DATA/server.log" -w start >/dev/null
