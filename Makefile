@@ -12,17 +12,24 @@ PGFILEDESC = "query_perf_ml - learn and predict statement execution times"
 CORE_OBJS = src/core/feature_set.o src/core/stmt_features.o src/core/query_complexity.o \
 	src/core/transform.o src/core/ridge.o src/core/model.o src/core/metrics.o \
 	src/core/dataset.o src/core/split.o src/core/trainer.o src/core/serialize.o \
-	src/core/forest.o src/core/forest_perfect.o src/core/qpm_util.o src/core/shap.o
+	src/core/forest.o src/core/forest_perfect.o src/core/qpm_util.o src/core/shap.o \
+	src/core/plan_features.o
 GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o \
 	src/model_cache.o src/options.o src/sql_common.o src/sql_train.o \
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \
 	src/sql_export.o src/sql_explain.o \
-	src/training_jobs.o src/worker_launcher.o src/prediction_log.o
+	src/training_jobs.o src/worker_launcher.o src/prediction_log.o \
+	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
 
-REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache reentrancy training_jobs bad_inputs oldextversions comments cleanup
+REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache reentrancy training_jobs plan_features bad_inputs oldextversions comments cleanup
+# Tests that need query_perf_ml in shared_preload_libraries run on a second
+# temporary instance (test/regress_preload.conf), so the instance of REGRESS
+# stays exactly as a user without the preload has it; installcheck runs them
+# first (installcheck-preload).
+REGRESS_PRELOAD = plan_capture
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
 ISOLATION = cache_invalidation train_while_predict cache_pin cache_statement
@@ -40,6 +47,15 @@ SHLIB_LINK = -llapacke -lz -lm -ldl -lpthread
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+.PHONY: installcheck-preload
+installcheck: installcheck-preload
+installcheck-preload:
+ifneq ($(strip $(REGRESS_PRELOAD)),)
+	$(pg_regress_installcheck) --temp-config=$(srcdir)/test/regress_preload.conf \
+		--temp-instance=tmp_check_preload --outputdir=output_preload \
+		--load-extension=pg_stat_statements --dbname=$(CONTRIB_TESTDB) $(REGRESS_PRELOAD)
+endif
 
 .PHONY: unittest
 unittest:

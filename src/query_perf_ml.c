@@ -1,9 +1,11 @@
 /*
  * query_perf_ml.c — module entry: magic block, settings, subsystem init.
  *
- * The extension works without shared_preload_libraries: it needs no shared
- * memory.  _PG_init only defines settings and registers the model cache's
- * invalidation callback; everything else happens in the SQL functions.
+ * The extension works without shared_preload_libraries.  Preloaded, it
+ * also starts the background worker and captures plans (shared memory and
+ * executor hooks, plan_capture.c).  _PG_init defines settings, registers
+ * the model cache's invalidation callback and, when preloaded, those; the
+ * rest happens in the SQL functions.
  *
  * Resource limits are superuser-only (PGC_SUSET) on purpose: any role that
  * may train or predict can set the USERSET knobs (maintenance_work_mem,
@@ -18,6 +20,7 @@
 #include "utils/guc.h"
 
 #include "qpm_pg.h"
+#include "qpm_plan.h"
 #include "qpm_worker.h"
 
 PG_MODULE_MAGIC;
@@ -128,6 +131,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	define_limits();
 	qpm_worker_init();
+	qpm_plan_capture_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("query_perf_ml");
 #else

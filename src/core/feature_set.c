@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "feature_set.h"
+#include "plan_features.h"
 
 static const char *const stmt_stats_names[QPM_STMT_N_FEATURES] = {
 	"calls_log",
@@ -56,9 +57,121 @@ const QpmFeatureSet qpm_feature_set_stmt_stats = {
 	stmt_stats_descriptions,
 };
 
+/* plan/1: see plan_features.c for the reasoning behind each feature. */
+static const char *const plan_names[QPM_PLAN_N_FEATURES] = {
+	"total_cost_log",
+	"startup_cost_log",
+	"plan_rows_log",
+	"plan_width_log",
+	"nodes",
+	"depth",
+	"joins",
+	"rel_scans",
+	"rel_pages_sum_log",
+	"rel_pages_max_log",
+	"rel_tuples_sum_log",
+	"rel_tuples_max_log",
+	"rels_without_stats",
+	"parallel_workers",
+	"jit",
+	"subplans",
+	"initplans",
+	"command_type",
+	"work_mem_log",
+	"spill_ratio_max",
+	"nestloop_inner_loops_log",
+	"seqscan_count",
+	"seqscan_bytes_log",
+	"indexscan_count",
+	"indexscan_bytes_log",
+	"bitmapscan_count",
+	"bitmapscan_bytes_log",
+	"nestloop_count",
+	"nestloop_bytes_log",
+	"hashjoin_count",
+	"hashjoin_bytes_log",
+	"mergejoin_count",
+	"mergejoin_bytes_log",
+	"sort_count",
+	"sort_bytes_log",
+	"hashagg_count",
+	"hashagg_bytes_log",
+	"agg_count",
+	"agg_bytes_log",
+	"material_count",
+	"material_bytes_log",
+	"append_count",
+	"append_bytes_log",
+	"other_count",
+	"other_bytes_log",
+};
+
+static const char *const plan_descriptions[QPM_PLAN_N_FEATURES] = {
+	"ln(1 + total cost) of the plan's root",
+	"ln(1 + startup cost) of the plan's root",
+	"ln(1 + estimated rows) of the plan's root",
+	"ln(1 + estimated row width in bytes) of the plan's root",
+	"plan nodes, subplans included",
+	"levels of the deepest plan tree",
+	"NestLoop, HashJoin and MergeJoin nodes",
+	"nodes that scan a table",
+	"ln(1 + sum of pg_class.relpages) over scans of analysed tables (missing if none is)",
+	"ln(1 + largest pg_class.relpages) of a scanned, analysed table",
+	"ln(1 + sum of pg_class.reltuples) over scans of analysed tables",
+	"ln(1 + largest pg_class.reltuples) of a scanned, analysed table",
+	"scans of tables never vacuumed or analysed (reltuples -1)",
+	"workers planned by Gather and Gather Merge nodes",
+	"1 if the plan is JIT-compiled",
+	"subplans (correlated subqueries, not initPlans)",
+	"initPlans (uncorrelated subqueries and CTEs run once)",
+	"1 SELECT, 2 INSERT, 3 UPDATE, 4 DELETE, 5 MERGE",
+	"ln(1 + work_mem in kB)",
+	"largest estimated rows x (width + 24) of a Sort, Hash or hashed Agg over its memory (work_mem, or hash memory)",
+	"ln(1 + largest estimated number of inner-side executions of a NestLoop)",
+	"Seq Scan and Sample Scan nodes",
+	"ln(1 + estimated bytes, rows x (width + 24) over all executions) of those nodes",
+	"Index Scan and Index Only Scan nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Bitmap Heap Scan, Bitmap Index Scan, BitmapAnd and BitmapOr nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Nested Loop nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Hash Join and Hash nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Merge Join nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Sort and Incremental Sort nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Agg nodes with a hashed or mixed strategy",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"sorted and plain Agg, Group and WindowAgg nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Materialize and Memoize nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"Append and Merge Append nodes",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+	"every other node (Result, Limit, Gather, Unique, ModifyTable, subquery and function scans ...)",
+	"ln(1 + estimated bytes over all executions) of those nodes",
+};
+
+const QpmFeatureSet qpm_feature_set_plan = {
+	QPM_FS_PLAN,
+	QPM_FS_PLAN_VERSION,
+	"plan",
+	QPM_PLAN_N_FEATURES,
+	plan_names,
+	plan_descriptions,
+};
+
 /* Every known set; old versions stay listed so their models still load. */
 static const QpmFeatureSet *const all_feature_sets[] = {
 	&qpm_feature_set_stmt_stats,
+	/*
+	 * plan/1 (qpm_feature_set_plan) joins this list when every glue path
+	 * sizes its vectors from the model's set: until then a model blob or an
+	 * import document claiming set 2 must stay refused, because predict and
+	 * explain still fill 12-element arrays.
+	 */
 };
 
 /* Linear search: there are a handful of sets and this runs once per model load. */

@@ -31,6 +31,15 @@ typedef struct QpmFeatureSet
 
 extern const QpmFeatureSet qpm_feature_set_stmt_stats;
 
+/*
+ * Feature set 2: the query plan (plan_features.h).  Described here, not yet
+ * returned by qpm_feature_set_find (see feature_set.c).
+ */
+#define QPM_FS_PLAN				2
+#define QPM_FS_PLAN_VERSION		1
+
+extern const QpmFeatureSet qpm_feature_set_plan;
+
 /* Look up a feature set by id and version; NULL if unknown. */
 const QpmFeatureSet *qpm_feature_set_find(uint16_t id, uint16_t version);
 

@@ -83,6 +83,9 @@
  *   statements(n_statements int DEFAULT 600, seed int DEFAULT 1)
  *       The templates run() would execute, in order, with family, class and
  *       lowmem flag.  Templates contain {...} placeholders (see fill()).
+ *   script(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1)
+ *       run()'s executions as lines of a psql script of top-level
+ *       statements (same constants, same order), for plan capture.
  *   templates()  the whole template pool (before deduplication by
  *       structure key); validate()  EXPLAINs every template, returns the
  *       failing ones; fill(template, meta)  instantiates one template.
@@ -1490,6 +1493,46 @@ BEGIN
 	RETURN QUERY SELECT cardinality(sqls), nexec, nfail,
 		(SELECT count(*)::int FROM unnest(lows) l WHERE l),
 		round(extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- script(n_statements, repeats, seed): run()'s executions as a psql script
+-- of top-level statements, one per row, with the same constants in the same
+-- order (the same random stream).  For tools that see only top-level
+-- statements, such as query_perf_ml's plan capture:
+--   psql -AtX -c 'SELECT qpm_workload.script(600, 5, 1)' > w.sql; psql -f w.sql
+-- DML runs in autocommit, so unlike run() it is not one transaction.
+-- ---------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION qpm_workload.script(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+	m     jsonb;
+	sqls  text[];
+	lows  boolean[];
+BEGIN
+	IF repeats IS NULL OR repeats < 1 THEN
+		RAISE EXCEPTION 'qpm_workload.script: repeats must be >= 1';
+	END IF;
+	SELECT jsonb_object_agg(mt.k, mt.v) INTO m FROM qpm_workload.meta mt;
+	SELECT array_agg(s.sql ORDER BY s.ord), array_agg(s.lowmem ORDER BY s.ord)
+	  INTO sqls, lows
+	  FROM qpm_workload.statements(n_statements, seed) s;
+	RETURN NEXT 'SELECT qpm_workload.reset_scratch();';
+	RETURN NEXT 'SET jit = off;';
+	PERFORM setseed(hashint4(coalesce(seed, 1) + 7919)::float8 / 2147483648.0);
+	FOR rep IN 1 .. repeats LOOP
+		FOR i IN 1 .. cardinality(sqls) LOOP
+			IF lows[i] THEN
+				RETURN NEXT 'SET work_mem = ''64kB'';';
+			END IF;
+			RETURN NEXT qpm_workload.fill(sqls[i], m) || ';';
+			IF lows[i] THEN
+				RETURN NEXT 'RESET work_mem;';
+			END IF;
+		END LOOP;
+	END LOOP;
 END
 $fn$;
 
