@@ -3,9 +3,9 @@
 # pg_isolation_regress on temporary instances, as the Makefile's REGRESS,
 # REGRESS_PRELOAD, ISOLATION and their options say) in a scratch copy of the
 # tree, so it works as root (the instances run as "postgres", which must own
-# the files it writes) and leaves the tree clean.  The plain and isolation
-# tests and the preloaded ones run as two make calls, so a failure in one
-# does not skip the other.  Names given: only those tests (each on the
+# the files it writes) and leaves the tree clean.  The plain, the
+# isolation and the preloaded tests run as three make calls, so a failure in
+# one does not skip the others.  Names given: only those tests (each on the
 # instance its Makefile list says), no isolation tests.  On failure the
 # diffs are printed and kept in test/regress_out/.
 set -euo pipefail
@@ -19,7 +19,8 @@ tar -C "$top" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 	--exclude=test/unit/build --exclude=test/unit/build-san --exclude=test/fuzz/build -cf - . | tar -C "$out" -xf -
 [ "$(id -u)" -eq 0 ] && chown -R postgres "$out"
 
-plain_args=("REGRESS_PRELOAD=")
+plain_args=("REGRESS_PRELOAD=" "ISOLATION=")
+iso_args=("REGRESS=" "REGRESS_PRELOAD=")
 preload_args=()
 if [ $# -gt 0 ]; then
 	preload_all=" $(sed -n 's/^REGRESS_PRELOAD = //p' "$top/Makefile") "
@@ -27,12 +28,14 @@ if [ $# -gt 0 ]; then
 	for t in "$@"; do
 		if [[ "$preload_all" == *" $t "* ]]; then preload="$preload $t"; else plain="$plain $t"; fi
 	done
-	plain_args+=("REGRESS=$plain" "ISOLATION=")
+	plain_args+=("REGRESS=$plain")
+	iso_args+=("ISOLATION=")
 	preload_args=("REGRESS_PRELOAD=$preload")
 fi
 status=0
 mk() { qpm_pguser make -C "$out" -s PG_CONFIG="$QPM_PG_CONFIG" "$@"; }
 mk installcheck "${plain_args[@]}" || status=1
+mk installcheck "${iso_args[@]}" || status=1
 mk installcheck-preload "${preload_args[@]}" || status=1
 
 if [ $status -ne 0 ]; then
