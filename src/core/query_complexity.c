@@ -47,7 +47,6 @@
  */
 #include <limits.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "query_complexity.h"
@@ -83,10 +82,10 @@ typedef enum Keyword
 #define MAX_KEYWORD_LEN 15
 
 /*
- * Lower-case spellings, sorted for bsearch (the unit test checks the
- * order); any other word ending in "_agg" is an aggregate too.
+ * Lower-case spellings, sorted for the binary search (the unit test looks
+ * every entry up); any other word ending in "_agg" is an aggregate too.
  */
-static const struct KeywordEntry
+static const struct
 {
 	const char *word;
 	Keyword		kw;
@@ -300,19 +299,13 @@ bump(int *count)
 		(*count)++;
 }
 
-/* bsearch comparator: a lower-case word against a table entry. */
-static int
-keyword_cmp(const void *key, const void *entry)
-{
-	return strcmp((const char *) key, ((const struct KeywordEntry *) entry)->word);
-}
-
 /* The keyword a word is, after ASCII case folding (locale must not matter). */
 static Keyword
 classify_word(const unsigned char *w, size_t n)
 {
 	char		lower[MAX_KEYWORD_LEN + 1];
-	const struct KeywordEntry *e;
+	size_t		lo = 0;
+	size_t		hi = sizeof(keywords) / sizeof(keywords[0]);
 	size_t		k;
 
 	if (n <= MAX_KEYWORD_LEN)
@@ -320,10 +313,19 @@ classify_word(const unsigned char *w, size_t n)
 		for (k = 0; k < n; k++)
 			lower[k] = (char) ((w[k] >= 'A' && w[k] <= 'Z') ? w[k] - 'A' + 'a' : w[k]);
 		lower[n] = '\0';
-		e = bsearch(lower, keywords, sizeof(keywords) / sizeof(keywords[0]),
-					sizeof(keywords[0]), keyword_cmp);
-		if (e != NULL)
-			return e->kw;
+		/* binary search of the sorted table */
+		while (lo < hi)
+		{
+			size_t		mid = lo + (hi - lo) / 2;
+			int			c = strcmp(lower, keywords[mid].word);
+
+			if (c == 0)
+				return keywords[mid].kw;
+			if (c < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
 	}
 	if (n > 4 && word_is(w + n - 4, 4, "_agg"))
 		return KW_AGGREGATE;

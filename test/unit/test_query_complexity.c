@@ -475,7 +475,7 @@ test_shape_pending(void)
 	CHECK(shape("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM t").functions == 1);
 	CHECK(shape("INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET b = 2").functions == 0);
 	CHECK(shape("SELECT * FROM t WHERE a = ANY ($1) OR b = ALL (SELECT 1) OR c = SOME ($2)").functions == 0);
-	/* every aggregate name of the table is found (the table is sorted for bsearch) */
+	/* every aggregate name of the table is found (the table is sorted for a binary search) */
 	{
 		static const char *const aggs[] = {
 			"avg", "bit_and", "bit_or", "bool_and", "bool_or", "corr", "count",
