@@ -57,7 +57,7 @@ checks='-*,clang-analyzer-*,bugprone-*,-bugprone-easily-swappable-parameters,-bu
 tidy() {	# tidy FILES... -- FLAGS
 	clang-tidy -quiet --checks="$checks" --warnings-as-errors='*' "$@" 2>&1 | grep -v '^[0-9]* warnings\? generated\.$\|^Suppressed [0-9]* warnings\|^Use -header-filter\|^$' || true
 }
-out=$( { tidy src/core/*.c -- -std=gnu99 -Isrc/core; tidy src/*.c -- -std=gnu99 -Isrc -Isrc/core -I"$pg_inc" -D_GNU_SOURCE; } )
+out=$( { tidy src/core/*.c -- -std=gnu99 -Isrc/core; tidy src/*.c -- -std=gnu99 -Isrc -Isrc/core -I"$pg_inc" -D_GNU_SOURCE -DQPM_LIBRARY_VERSION='"lint"'; } )
 if [ -n "$out" ]; then printf '%s\n' "$out"; status=1; fi
 echo "clang-tidy: $( [ -z "$out" ] && echo clean || echo findings ) (checks: $checks)"
 exit $status
