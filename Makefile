@@ -21,7 +21,7 @@ OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
 
-REGRESS = setup features training prediction trees explain export pgss history errors catalog permissions cache training_jobs bad_inputs oldextversions cleanup
+REGRESS = setup features training prediction trees explain feature_sets export pgss history errors catalog permissions cache training_jobs bad_inputs oldextversions cleanup
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
 ISOLATION = cache_invalidation train_while_predict

@@ -16,9 +16,9 @@
  * linear model; `value` is still the raw input, NULL when missing.
  *
  * The input is read exactly as predict_query_execution reads it (helpers
- * in sql_common.c).  The source is scanned before the model is looked up,
- * so the model pointer the cache returns is used with no other lookup in
- * between (a lookup may flush the cache).
+ * in sql_common.c), in the model's feature set.  The model pointer the
+ * cache returns after the source was scanned is used with no other lookup
+ * in between (a lookup may flush the cache).
  */
 #include "postgres.h"
 
@@ -81,14 +81,15 @@ qpm_explain_queryid(PG_FUNCTION_ARGS)
 {
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
+	const QpmCachedModel *cm;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
-	qpm_queryid_features(relid, PG_GETARG_INT64(0), x);
-	emit_explanation(fcinfo, qpm_model_cache_get(name), x);
+	cm = qpm_model_queryid_features(name, relid, PG_GETARG_INT64(0), x);
+	emit_explanation(fcinfo, cm, x);
 	return (Datum) 0;
 }
 

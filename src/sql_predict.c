@@ -5,7 +5,8 @@
  * statement it compares the model name with the cached one, checks the
  * array and walks the model, with no allocation and no catalog access.
  * The other functions read features from a source or from jsonb and return
- * the interval too.
+ * the interval too.  Every one of them builds or checks the vector in the
+ * model's own feature set.
  */
 #include "postgres.h"
 
@@ -73,10 +74,16 @@ qpm_predict(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("feature array must be one-dimensional")));
 	if (n != p)
+	{
+		char	   *set = qpm_feature_set_label_str(cm->model.feature_set);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("feature array must have %d elements, not %d", p, n),
-				 errhint("SELECT * FROM query_perf_ml.feature_names() lists them in order.")));
+				 errdetail("Model \"%s\" uses feature set %s.", cm->name, set),
+				 errhint("SELECT * FROM query_perf_ml.feature_names('%s') lists them in order; "
+						 "query_perf_ml.feature_vectors(source, '%s') builds them.", set, set)));
+	}
 	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
 		elog(ERROR, "feature array must be float8[]");
 	if (!ARR_HASNULL(arr))
@@ -117,7 +124,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
 	QpmCachedModel cm;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	QpmPrediction pr;
 
 	if (PG_ARGISNULL(0))
@@ -125,8 +132,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
 	queryid = PG_GETARG_INT64(0);
-	cm = *qpm_model_cache_get(name);
-	qpm_queryid_features(relid, queryid, x);
+	cm = *qpm_model_queryid_features(name, relid, queryid, x);
 	qpm_model_predict(&cm.model, x, &pr);
 	qpm_maybe_log_prediction(&cm, queryid, &pr);
 	PG_RETURN_DATUM(prediction_datum(fcinfo, true, queryid, &cm, &pr));
@@ -159,9 +165,9 @@ static void
 emit_prediction(const QpmStmtStats *row, void *arg)
 {
 	AllScan    *as = (AllScan *) arg;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	double		actual;
-	QpmRowStatus st = qpm_stmt_features(row, x, &actual);
+	QpmRowStatus st = qpm_row_features(as->model->feature_set, row, x, &actual);
 	QpmPrediction pr;
 	Datum		values[9];
 	bool		nulls[9] = {0};
@@ -199,7 +205,7 @@ qpm_predict_all(PG_FUNCTION_ARGS)
 	QpmSource	src;
 	AllScan		as;
 
-	qpm_source_open(relid, &src);
+	qpm_source_open(relid, cm.model.feature_set, &src);
 	qpm_srf_init(fcinfo, &as.ts, &as.desc);
 	as.model = &cm.model;
 	qpm_source_scan(&src, QPM_SCAN_BY_QUERYID, 0, emit_prediction, &as);

@@ -279,7 +279,7 @@ qpm_train_model_async(PG_FUNCTION_ARGS)
 	req.options = PG_ARGISNULL(3) ? qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3);
 	/* Option and source errors belong to the caller, not to a failed job. */
 	qpm_parse_train_options(req.options, alg, is_auto, &settings);
-	qpm_source_open(req.source, &src);
+	qpm_source_open(req.source, settings.feature_set, &src);
 	req.run_as = GetUserId();
 	req.session_user = GetSessionUserId();
 	PG_RETURN_INT64(qpm_submit_training_job(&req));
