@@ -54,7 +54,7 @@ typedef struct SourceColumn
 } SourceColumn;
 
 #define COLUMN(f) {#f, offsetof(QpmStmtStats, f), {NULL, NULL}}
-static const SourceColumn source_columns[QPM_SOURCE_COLUMNS] = {
+static const SourceColumn source_columns[] = {
 	COLUMN(rows), COLUMN(shared_blks_hit), COLUMN(shared_blks_read),
 	COLUMN(shared_blks_dirtied), COLUMN(shared_blks_written),
 	COLUMN(local_blks_hit), COLUMN(local_blks_read), COLUMN(temp_blks_read),
@@ -73,6 +73,8 @@ static const SourceColumn source_columns[QPM_SOURCE_COLUMNS] = {
 	COLUMN(jit_deform_time),
 };
 #undef COLUMN
+StaticAssertDecl(lengthof(source_columns) == QPM_SOURCE_COLUMNS,
+				 "QPM_SOURCE_COLUMNS must count source_columns");
 
 /* Does the relation have a (non-dropped) column of this name? */
 static bool
