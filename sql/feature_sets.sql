@@ -77,13 +77,15 @@ SELECT feature, round(mean::numeric, 4) AS mean, round(max::numeric, 4) AS max
                    'query_parameters', 'kind_update', 'kind_select', 'plans_per_call')
  ORDER BY feature;
 
--- Training with the option: the model records its set, and its options too.
+-- Training with the option, or without it (the default set, pgss/2): the
+-- model records its set, and its options too.
+SHOW query_perf_ml.default_feature_set;
 SELECT name, algorithm, n_train + n_test AS n
   FROM query_perf_ml.train_model('fs_v1', 'gradient_boosting', 'pgss15',
-                                 '{"n_trees": 60, "cv_folds": 3, "seed": 3}');
+                                 '{"n_trees": 60, "cv_folds": 3, "seed": 3, "feature_set": "pgss/1"}');
 SELECT name, algorithm, n_train + n_test AS n
   FROM query_perf_ml.train_model('fs_v2', 'gradient_boosting', 'pgss15',
-                                 '{"n_trees": 60, "cv_folds": 3, "seed": 3, "feature_set": "pgss/2"}');
+                                 '{"n_trees": 60, "cv_folds": 3, "seed": 3}');
 SELECT name, algorithm, n_train + n_test AS n
   FROM query_perf_ml.train_model('fs_lin', 'linear', 'pgss15', '{"feature_set": "pgss/2"}');
 SELECT name, feature_set, options->>'feature_set' AS option,
@@ -95,6 +97,15 @@ SELECT (SELECT (metrics->>'median_q_error')::float8 FROM query_perf_ml.models WH
        AS pgss2_better,
        (SELECT (metrics->'feature_importance'->>'jit_time_per_call')::float8 > 0.01
           FROM query_perf_ml.models WHERE name = 'fs_v2') AS jit_time_used;
+
+-- The setting chooses the set of models trained without the option.
+SET query_perf_ml.default_feature_set = 'pgss/1';
+SELECT name, n_train + n_test AS n FROM query_perf_ml.train_model('fs_default', 'linear', 'pgss15');
+SELECT feature_set, options->>'feature_set' AS option FROM query_perf_ml.models WHERE name = 'fs_default';
+RESET query_perf_ml.default_feature_set;
+SET query_perf_ml.default_feature_set = 'pgss/3';
+SET query_perf_ml.default_feature_set = '';
+SHOW query_perf_ml.default_feature_set;
 
 -- 'auto' takes the option for every candidate.
 SET client_min_messages = warning;

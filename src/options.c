@@ -200,7 +200,10 @@ set_defaults(QpmAlgorithm alg, QpmTrainSettings *s)
 	s->core.algorithm = alg;
 	s->min_calls = 1;
 	s->activate = true;
-	s->feature_set = QPM_DEFAULT_FEATURE_SET;
+	s->feature_set = qpm_feature_set_by_label(qpm_default_feature_set);
+	if (s->feature_set == NULL)
+		elog(ERROR, "query_perf_ml.default_feature_set \"%s\" is not a feature set",
+			 qpm_default_feature_set);	/* the check hook makes it can't-happen */
 	s->trees.lambda = s->core.lambda;
 	s->trees.min_child_weight = 1.0;
 	if (alg == QPM_ALG_RANDOM_FOREST)

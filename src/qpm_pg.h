@@ -30,6 +30,7 @@ extern int	qpm_training_threads;
 extern bool qpm_training_progress;
 extern int	qpm_history_retention_min;
 extern bool qpm_log_predictions;
+extern char *qpm_default_feature_set;	/* label, checked when set */
 
 /* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
 
@@ -163,12 +164,6 @@ typedef struct QpmTreeParams
 	double		lambda;
 	int			early_stopping_rounds;
 } QpmTreeParams;
-
-/*
- * The feature set of models trained without the feature_set option (and of
- * 'auto'): the one place that chooses it.
- */
-#define QPM_DEFAULT_FEATURE_SET (&qpm_feature_set_stmt_stats)
 
 typedef struct QpmTrainSettings
 {

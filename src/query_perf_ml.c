@@ -21,6 +21,17 @@ int			qpm_training_threads = 1;
 bool		qpm_training_progress = true;
 int			qpm_history_retention_min = 7 * 24 * 60;
 bool		qpm_log_predictions = false;
+char	   *qpm_default_feature_set = NULL;
+
+/* Only a known feature set label is a valid default. */
+static bool
+check_default_feature_set(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && qpm_feature_set_by_label(*newval) != NULL)
+		return true;
+	GUC_check_errdetail("Known feature sets: %s.", qpm_feature_set_list());
+	return false;
+}
 
 /* Define settings, then initialize each subsystem. */
 void
@@ -61,6 +72,13 @@ _PG_init(void)
 							 false,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomStringVariable("query_perf_ml.default_feature_set",
+							   "Feature set of models trained without the feature_set option.",
+							   "pgss/1 or pgss/2.  A model keeps the set it was trained on.",
+							   &qpm_default_feature_set,
+							   "pgss/2",
+							   PGC_USERSET, 0,
+							   check_default_feature_set, NULL, NULL);
 	qpm_worker_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("query_perf_ml");

@@ -110,6 +110,7 @@ static const char *const captured_settings[] = {
 	"maintenance_work_mem",
 	"query_perf_ml.training_threads",
 	"query_perf_ml.source_batch_rows",
+	"query_perf_ml.default_feature_set",
 };
 
 static volatile sig_atomic_t got_sigterm = false;
