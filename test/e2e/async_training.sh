@@ -63,6 +63,11 @@ check "async model predicts exactly like the synchronous one" "20000" \
 check "job row points at the stored model" "a1 1 postgres" \
 	"$(q "SELECT m.name || ' ' || m.version || ' ' || m.created_by FROM query_perf_ml.training_jobs j JOIN query_perf_ml.models m USING (model_id) WHERE j.job_id = $j1")"
 check "same options stored" "t" "$(q "SELECT a.options = s.options FROM query_perf_ml.models a, query_perf_ml.models s WHERE a.name = 'a1' AND s.name = 's1'")"
+# The job trains with the submitter's default feature set, as train_model would.
+ja=$(psql -X -qAt -v ON_ERROR_STOP=1 -d postgres -c "SET query_perf_ml.default_feature_set = 'pgss/1'" \
+	-c "SELECT query_perf_ml.train_model_async('a2', 'linear', 'src')")
+check "async job finishes with the submitter's default feature set" "done pgss/1" \
+	"$(wait_job "$ja" 60) $(q "SELECT feature_set FROM query_perf_ml.models WHERE name = 'a2'")"
 
 # 2. Progress while running, then cancel: cancelled, nothing written.
 j2=$(q "SELECT query_perf_ml.train_model_async('c1', 'random_forest', 'big', '{\"n_trees\": 3000}')")
