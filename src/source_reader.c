@@ -193,6 +193,12 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 	char		relkind;
 
 	memset(src, 0, sizeof(*src));
+	if (fs->row_features == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("feature set %s is not computed from pg_stat_statements rows",
+						qpm_feature_set_label_str(fs)),
+				 errhint("Feature sets read from such sources: pgss/1, pgss/2.")));
 	if (!OidIsValid(relid))
 		relid = default_source();
 	relname = get_rel_name(relid);

@@ -15,6 +15,7 @@
  * pgss/2 begins with pgss/1's twelve features, same formulas and order, so
  * the first twelve values of a pgss/2 vector are the pgss/1 vector.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
@@ -232,12 +233,24 @@ qpm_feature_set_at(int i)
 	return all_feature_sets[i];
 }
 
-/* The one place a row becomes a vector: the set's own function. */
+/*
+ * The one place a row becomes a vector: the set's own function.  A set
+ * without one (its rows carry a ready vector) computes nothing from a
+ * statement row: all missing, like a row without calls.
+ */
 QpmRowStatus
 qpm_row_features(const QpmFeatureSet *fs, const QpmStmtStats *row,
 				 double *features, double *target_ms)
 {
-	return fs->row_features(row, features, target_ms);
+	int			j;
+
+	if (fs->row_features != NULL)
+		return fs->row_features(row, features, target_ms);
+	for (j = 0; j < fs->n_features; j++)
+		features[j] = NAN;
+	if (target_ms != NULL)
+		*target_ms = NAN;
+	return QPM_ROW_BAD_CALLS;
 }
 
 /* NULL arguments give -1 rather than a crash: names come from user SQL. */

@@ -43,6 +43,7 @@ typedef struct QpmFeatureSet
 	 */
 	int			n_inputs;
 	const char *const *inputs;
+	/* NULL for a set whose rows carry a ready vector (not a pgss row) */
 	QpmRowFeaturesFn row_features;
 } QpmFeatureSet;
 

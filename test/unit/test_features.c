@@ -673,6 +673,22 @@ test_v2_metadata(void)
 	CHECK(v2->row_features == qpm_stmt_features_v2);
 }
 
+/* A set without a row function (its rows carry a vector) yields nothing, never a crash. */
+static void
+test_set_without_row_function(void)
+{
+	static const char *const names[2] = {"a", "b"};
+	const QpmFeatureSet vector_set = {9, 1, "vec", 2, names, names, 0, NULL, NULL};
+	QpmStmtStats s;
+	double		f[2] = {1, 2};
+	double		t = 3;
+
+	full_row(&s);
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_CALLS);
+	CHECK(isnan(f[0]) && isnan(f[1]) && isnan(t));
+	CHECK(qpm_row_features(&vector_set, &s, f, NULL) == QPM_ROW_BAD_CALLS);
+}
+
 /* Labels and the registry walk, including misses. */
 static void
 test_labels(void)
@@ -882,6 +898,7 @@ main(void)
 	RUN(test_extreme_counters);
 	RUN(test_query_text);
 	RUN(test_v2_metadata);
+	RUN(test_set_without_row_function);
 	RUN(test_labels);
 	RUN(test_v2_full_row);
 	RUN(test_v2_missing);
