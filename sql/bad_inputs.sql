@@ -3,6 +3,9 @@
 -- with a specific SQLSTATE (never XX000, the code of elog's "can't happen"),
 -- and the server never restarts.  try() runs one statement and returns
 -- 'ok <first column>' or '<SQLSTATE> <message>', so each case is one line.
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT pg_postmaster_start_time() AS started \gset
 SELECT count(*) AS models_before FROM query_perf_ml.models \gset
 

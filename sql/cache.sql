@@ -1,4 +1,7 @@
 -- cache: a session's cached model follows retraining, activation and drops.
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT version FROM query_perf_ml.train_model('cached', 'linear', 'synth') \gset v1_
 SELECT query_perf_ml.predict('cached', ARRAY[2,10,100,10,0,0,0,0,0,0,0.9,1]::float8[]) AS p1 \gset
 -- Cached now; the next calls hit the cache.

@@ -1,4 +1,7 @@
 -- errors: every bad input ends in a clear error (and writes nothing).
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT count(*) AS models_before FROM query_perf_ml.models \gset
 \set VERBOSITY default
 

@@ -1,6 +1,9 @@
 -- export: models as portable JSON documents (export_model / import_model).
 -- An imported model predicts exactly like the original; a malformed
 -- document of any shape is a clean error naming the offending path.
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 \set VERBOSITY default
 SET client_min_messages = warning;
 SELECT name, algorithm FROM query_perf_ml.train_model('ex_lin', 'linear', 'synth_noisy');

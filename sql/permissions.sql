@@ -1,5 +1,8 @@
 -- permissions: any role predicts; training and lifecycle need grants; nobody
 -- but the owner writes the catalog; training reads as the caller.
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 \set SHOW_CONTEXT never
 CREATE ROLE regress_qpm_reader;
 CREATE ROLE regress_qpm_trainer;

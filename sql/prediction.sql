@@ -1,4 +1,7 @@
 -- prediction: every prediction path agrees with the others and with the truth.
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT model_id AS exact_id FROM query_perf_ml.train_model('exact', 'linear', 'synth',
        '{"lambda": 0.000001, "clip_low": 0, "clip_high": 100}') \gset
 

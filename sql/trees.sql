@@ -1,6 +1,9 @@
 -- trees: gradient_boosting and random_forest (XGBoost for training, a native
 -- walker for prediction), their options, 'auto', and agreement of every
 -- prediction path.
+-- This file's models and vectors are pgss/1's, the feature set of 1.0 and
+-- 1.1 (sql/feature_sets.sql covers pgss/2, the default for new models).
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT name, algorithm, n_train, n_test, r2 > 0.97 AS r2_ok, median_q_error < 1.45 AS q_ok,
        interval_coverage BETWEEN 0.85 AND 0.97 AS coverage_ok
   FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'synth_noisy');

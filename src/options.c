@@ -22,7 +22,8 @@ typedef enum OptType
 	OPT_NUMBER,
 	OPT_INTEGER,
 	OPT_BOOLEAN,
-	OPT_SPLIT					/* "queryid" or "time" */
+	OPT_SPLIT,					/* "queryid" or "time" */
+	OPT_FEATURE_SET				/* a feature set label, "pgss/1" or "pgss/2" */
 } OptType;
 
 /* Which algorithms an option applies to. */
@@ -51,6 +52,7 @@ static const OptSpec option_specs[] = {
 	{"colsample", OPT_NUMBER, 0, 1, true, false, A_TREES},
 	{"cv_folds", OPT_INTEGER, 2, 20, false, false, A_ALL},
 	{"early_stopping_rounds", OPT_INTEGER, 0, 10000, false, false, A_GBM},
+	{"feature_set", OPT_FEATURE_SET, 0, 0, false, false, A_ALL},
 	{"interval_level", OPT_NUMBER, 0, 1, true, true, A_ALL},
 	{"lambda", OPT_NUMBER, 0, 1e12, false, false, A_ALL},
 	{"learning_rate", OPT_NUMBER, 0, 1, true, false, A_GBM},
@@ -125,6 +127,17 @@ apply_option(QpmTrainSettings *s, const OptSpec *spec, const JsonbValue *v)
 		s->activate = v->val.boolean;
 		return;
 	}
+	if (spec->type == OPT_FEATURE_SET)
+	{
+		if (v->type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training option \"feature_set\" must be a string"),
+					 errhint("Known feature sets: %s.", qpm_feature_set_list())));
+		s->feature_set = qpm_feature_set_arg(pnstrdup(v->val.string.val,
+													  v->val.string.len));
+		return;
+	}
 	if (spec->type == OPT_SPLIT)
 	{
 		if (v->type == jbvString && v->val.string.len == 7 &&
@@ -187,6 +200,10 @@ set_defaults(QpmAlgorithm alg, QpmTrainSettings *s)
 	s->core.algorithm = alg;
 	s->min_calls = 1;
 	s->activate = true;
+	s->feature_set = qpm_feature_set_by_label(qpm_default_feature_set);
+	if (s->feature_set == NULL)
+		elog(ERROR, "query_perf_ml.default_feature_set \"%s\" is not a feature set",
+			 qpm_default_feature_set);	/* the check hook makes it can't-happen */
 	s->trees.lambda = s->core.lambda;
 	s->trees.min_child_weight = 1.0;
 	if (alg == QPM_ALG_RANDOM_FOREST)
@@ -311,6 +328,12 @@ qpm_train_settings_to_jsonb(const QpmTrainSettings *s)
 		if (strcmp(k, "split") == 0)
 		{
 			appendStringInfo(&b, "\"split\": \"%s\"", s->split_by_time ? "time" : "queryid");
+			continue;
+		}
+		if (strcmp(k, "feature_set") == 0)
+		{
+			appendStringInfo(&b, "\"feature_set\": \"%s\"",
+							 qpm_feature_set_label_str(s->feature_set));
 			continue;
 		}
 		if (strcmp(k, "clip_high") == 0)

@@ -35,8 +35,12 @@ extern int	qpm_max_training_memory_kb;
 extern int	qpm_max_model_size_kb;
 extern int	qpm_max_training_threads;
 extern int	qpm_prediction_log_max_rows;
+extern char *qpm_default_feature_set;	/* label, checked when set */
 
 /* ---- source_reader.c: streaming a pg_stat_statements-style relation ---- */
+
+/* Optional numeric columns the reader knows (source_reader.c's table). */
+#define QPM_SOURCE_COLUMNS 28
 
 typedef struct QpmSource
 {
@@ -46,7 +50,8 @@ typedef struct QpmSource
 	bool		has_total_time; /* else mean_exec_time */
 	bool		has_query;
 	bool		has_time;		/* has interval_end (split by time) */
-	uint32		optional_mask;	/* bit i: optional column i present */
+	const QpmFeatureSet *feature_set;	/* whose inputs are read */
+	char	   *column_sql[QPM_SOURCE_COLUMNS];	/* float8 expression, or NULL */
 } QpmSource;
 
 /* Per-row callback; row memory is valid only during the call. */
@@ -59,8 +64,11 @@ typedef enum QpmScanMode
 	QPM_SCAN_ONE_QUERYID		/* summed, for one queryid only */
 } QpmScanMode;
 
-/* Resolve a source (InvalidOid = pg_stat_statements) and check its columns. */
-void		qpm_source_open(Oid relid, QpmSource *src);
+/*
+ * Resolve a source (InvalidOid = pg_stat_statements) for feature set fs,
+ * check its required columns and find the ones fs reads.
+ */
+void		qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src);
 /* Stream the source through cb in batches; returns rows read. */
 int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 							QpmRowCallback cb, void *arg);
@@ -172,6 +180,7 @@ typedef struct QpmTrainSettings
 {
 	QpmTrainOptions core;
 	QpmTreeParams trees;
+	const QpmFeatureSet *feature_set;	/* option feature_set */
 	double		min_calls;
 	bool		activate;
 	bool		split_by_time;	/* hold out the newest rows, not statements */
@@ -223,8 +232,18 @@ void		qpm_srf_init(FunctionCallInfo fcinfo, struct Tuplestorestate **ts,
 Datum		qpm_float8_or_null(double v, bool *isnull);
 /* ERROR for a non-finite feature value (index is 0-based). */
 void		qpm_reject_non_finite(const char *what, int index) pg_attribute_noreturn();
-/* A statement's summed features from a source (InvalidOid = pgss), or ERROR. */
-void		qpm_queryid_features(Oid relid, int64 queryid, double *x);
+/* A statement's summed fs vector from a source (InvalidOid = pgss), or ERROR. */
+void		qpm_queryid_features(Oid relid, const QpmFeatureSet *fs, int64 queryid,
+								 double *x);
+/* The model for name, pinned (unpin it), and a statement's vector in its set. */
+const QpmCachedModel *qpm_model_queryid_features(const char *name, Oid relid,
+												 int64 queryid, double *x);
+/* A feature set's label ("pgss/2"), palloc'd. */
+char	   *qpm_feature_set_label_str(const QpmFeatureSet *fs);
+/* Every known set's label, comma-separated, for hints. */
+char	   *qpm_feature_set_list(void);
+/* The set a user named, or ERROR (22023) listing the known ones. */
+const QpmFeatureSet *qpm_feature_set_arg(const char *label);
 /* Features by name from a jsonb object (absent or null = NaN), or ERROR. */
 void		qpm_jsonb_features(Jsonb *features, const QpmFeatureSet *fs,
 							   const char *model_name, double *x);

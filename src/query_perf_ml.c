@@ -38,6 +38,7 @@ int			qpm_max_training_threads = 4;
 int			qpm_prediction_log_max_rows = 1000000;
 int			qpm_max_training_jobs = 4;
 int			qpm_max_training_jobs_per_role = 2;
+char	   *qpm_default_feature_set = NULL;
 
 /* The superuser-only resource limits (see the banner). */
 static void
@@ -89,6 +90,16 @@ define_limits(void)
 							NULL, NULL, NULL);
 }
 
+/* Only a known feature set label is a valid default. */
+static bool
+check_default_feature_set(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && qpm_feature_set_by_label(*newval) != NULL)
+		return true;
+	GUC_check_errdetail("Known feature sets: %s.", qpm_feature_set_list());
+	return false;
+}
+
 /* Define settings, then initialize each subsystem. */
 void
 _PG_init(void)
@@ -130,6 +141,13 @@ _PG_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	define_limits();
+	DefineCustomStringVariable("query_perf_ml.default_feature_set",
+							   "Feature set of models trained without the feature_set option.",
+							   "pgss/1 or pgss/2.  A model keeps the set it was trained on.",
+							   &qpm_default_feature_set,
+							   "pgss/2",
+							   PGC_USERSET, 0,
+							   check_default_feature_set, NULL, NULL);
 	qpm_worker_init();
 	qpm_plan_capture_init();
 #if PG_VERSION_NUM >= 150000

@@ -2,11 +2,18 @@
  * source_reader.c — streaming rows from a pg_stat_statements-style relation.
  *
  * A source is any table, view, materialized view or foreign table with the
- * pg_stat_statements (PostgreSQL 15) columns we use.  Required: queryid,
- * calls and total_exec_time (or mean_exec_time).  Optional columns that
- * are absent read as NULL, i.e. missing values the model imputes.  A
- * timestamptz column interval_end (metrics_intervals has one) dates each
- * row, for the split by time.
+ * pg_stat_statements columns we use.  Required: queryid, calls and
+ * total_exec_time (or mean_exec_time).  The optional columns read are the
+ * ones the feature set's formulas need (its inputs, named as in
+ * PostgreSQL 15); the others are not selected at all, so a pgss/1 scan is
+ * the scan 1.1 made.  Optional columns that are absent read as NULL, i.e.
+ * missing values the model imputes.  Columns are found by name in the
+ * relation, so one build reads the pg_stat_statements of PostgreSQL 13 to
+ * 17: 13 has no jit_* or temp_blk_*_time columns (missing), and 17 splits
+ * blk_read_time / blk_write_time into shared_ and local_ columns, which
+ * are summed back into the older meaning.  A timestamptz column
+ * interval_end (metrics_intervals has one) dates each row, for the split
+ * by time.
  *
  * Rows are read through an SPI cursor in batches of
  * query_perf_ml.source_batch_rows, so a source of any size is never
@@ -18,6 +25,7 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <stddef.h>
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -32,35 +40,41 @@
 
 #include "qpm_pg.h"
 
-/* Optional numeric columns, in the order of their QpmStmtStats fields. */
-static const char *const optional_columns[] = {
-	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
-	"shared_blks_written", "local_blks_hit", "local_blks_read",
-	"temp_blks_read", "temp_blks_written", "wal_bytes", "plans",
-	"total_plan_time"
-};
-#define N_OPTIONAL lengthof(optional_columns)
-
-/* Where each optional column lands in a QpmStmtStats. */
-static double *
-optional_field(QpmStmtStats *s, int i)
+/*
+ * The optional numeric columns a feature set may read, by their
+ * PostgreSQL 15 names, and where each lands in a QpmStmtStats.  pg17 names
+ * the columns PostgreSQL 17 split the value into (summed when the 15 name
+ * is absent and all of them exist).
+ */
+typedef struct SourceColumn
 {
-	switch (i)
-	{
-		case 0: return &s->rows;
-		case 1: return &s->shared_blks_hit;
-		case 2: return &s->shared_blks_read;
-		case 3: return &s->shared_blks_dirtied;
-		case 4: return &s->shared_blks_written;
-		case 5: return &s->local_blks_hit;
-		case 6: return &s->local_blks_read;
-		case 7: return &s->temp_blks_read;
-		case 8: return &s->temp_blks_written;
-		case 9: return &s->wal_bytes;
-		case 10: return &s->plans;
-		default: return &s->total_plan_time;
-	}
-}
+	const char *name;
+	size_t		offset;
+	const char *pg17[2];
+} SourceColumn;
+
+#define COLUMN(f) {#f, offsetof(QpmStmtStats, f), {NULL, NULL}}
+static const SourceColumn source_columns[] = {
+	COLUMN(rows), COLUMN(shared_blks_hit), COLUMN(shared_blks_read),
+	COLUMN(shared_blks_dirtied), COLUMN(shared_blks_written),
+	COLUMN(local_blks_hit), COLUMN(local_blks_read), COLUMN(temp_blks_read),
+	COLUMN(temp_blks_written), COLUMN(wal_bytes), COLUMN(plans),
+	COLUMN(total_plan_time),
+	{"blk_read_time", offsetof(QpmStmtStats, blk_read_time),
+	{"shared_blk_read_time", "local_blk_read_time"}},
+	{"blk_write_time", offsetof(QpmStmtStats, blk_write_time),
+	{"shared_blk_write_time", "local_blk_write_time"}},
+	COLUMN(temp_blk_read_time), COLUMN(temp_blk_write_time),
+	COLUMN(wal_records), COLUMN(wal_fpi), COLUMN(local_blks_dirtied),
+	COLUMN(local_blks_written), COLUMN(jit_functions),
+	COLUMN(jit_generation_time), COLUMN(jit_inlining_count),
+	COLUMN(jit_inlining_time), COLUMN(jit_optimization_count),
+	COLUMN(jit_optimization_time), COLUMN(jit_emission_time),
+	COLUMN(jit_deform_time),
+};
+#undef COLUMN
+StaticAssertDecl(lengthof(source_columns) == QPM_SOURCE_COLUMNS,
+				 "QPM_SOURCE_COLUMNS must count source_columns");
 
 /* Does the relation have a (non-dropped) column of this name? */
 static bool
@@ -140,15 +154,51 @@ missing_column(const QpmSource *src, const char *what)
 			 errhint("A source needs the pg_stat_statements columns queryid, calls and total_exec_time (or mean_exec_time).")));
 }
 
-/* Resolve a source and check it has the columns we need. */
+/* float8 expression reading optional column c, or NULL when the relation has none. */
+static char *
+column_sql(Oid relid, const SourceColumn *c)
+{
+	if (has_column(relid, c->name))
+		return psprintf("%s::pg_catalog.float8", quote_identifier(c->name));
+	if (c->pg17[0] != NULL && has_column(relid, c->pg17[0]) && has_column(relid, c->pg17[1]))
+		return psprintf("(%s::pg_catalog.float8 OPERATOR(pg_catalog.+) %s::pg_catalog.float8)",
+						quote_identifier(c->pg17[0]), quote_identifier(c->pg17[1]));
+	return NULL;
+}
+
+/* The source columns feature set fs reads: their SQL, NULL where absent. */
+static void
+resolve_inputs(const QpmSource *src, const QpmFeatureSet *fs, char **sql)
+{
+	int			i,
+				k;
+
+	for (i = 0; i < fs->n_inputs; i++)
+	{
+		for (k = 0; k < QPM_SOURCE_COLUMNS; k++)
+			if (strcmp(source_columns[k].name, fs->inputs[i]) == 0)
+				break;
+		if (k == QPM_SOURCE_COLUMNS)
+			elog(ERROR, "feature set %s reads unknown source column \"%s\"",
+				 fs->name, fs->inputs[i]);
+		sql[k] = column_sql(src->relid, &source_columns[k]);
+	}
+}
+
+/* Resolve a source for feature set fs and check it has the columns we need. */
 void
-qpm_source_open(Oid relid, QpmSource *src)
+qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 {
 	char	   *relname;
 	char		relkind;
-	int			i;
 
 	memset(src, 0, sizeof(*src));
+	if (fs->row_features == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("feature set %s is not computed from pg_stat_statements rows",
+						qpm_feature_set_label_str(fs)),
+				 errhint("Feature sets read from such sources: pgss/1, pgss/2.")));
 	if (!OidIsValid(relid))
 		relid = default_source();
 	relname = get_rel_name(relid);
@@ -178,15 +228,15 @@ qpm_source_open(Oid relid, QpmSource *src)
 		missing_column(src, "\"total_exec_time\" or \"mean_exec_time\"");
 	src->has_query = has_column(relid, "query");
 	src->has_time = has_column(relid, "interval_end");
-	for (i = 0; i < (int) N_OPTIONAL; i++)
-		if (has_column(relid, optional_columns[i]))
-			src->optional_mask |= (uint32) 1 << i;
+	src->feature_set = fs;
+	resolve_inputs(src, fs, src->column_sql);
 }
 
 /*
  * Build the SELECT for a scan.  Output columns, always in this order:
  * queryid int8, calls, total time, mean time, query text, the optional
- * columns (float8 or NULL), then interval_end as epoch seconds (or NULL).
+ * columns of source_columns (float8, or NULL when absent or not read by the
+ * feature set), then interval_end as epoch seconds (or NULL).
  */
 static char *
 build_scan_query(const QpmSource *src, QpmScanMode mode)
@@ -208,11 +258,10 @@ build_scan_query(const QpmSource *src, QpmScanMode mode)
 		appendStringInfoString(&q, "NULL::pg_catalog.float8, ");
 		appendStringInfoString(&q, src->has_query ?
 							   "pg_catalog.max(\"query\"::pg_catalog.text)" : "NULL::pg_catalog.text");
-		for (i = 0; i < (int) N_OPTIONAL; i++)
+		for (i = 0; i < QPM_SOURCE_COLUMNS; i++)
 		{
-			if (src->optional_mask & ((uint32) 1 << i))
-				appendStringInfo(&q, ", pg_catalog.sum(%s::pg_catalog.float8)",
-								 quote_identifier(optional_columns[i]));
+			if (src->column_sql[i] != NULL)
+				appendStringInfo(&q, ", pg_catalog.sum(%s)", src->column_sql[i]);
 			else
 				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
 		}
@@ -226,11 +275,10 @@ build_scan_query(const QpmSource *src, QpmScanMode mode)
 							   "NULL::pg_catalog.float8, \"mean_exec_time\"::pg_catalog.float8, ");
 		appendStringInfoString(&q, src->has_query ?
 							   "\"query\"::pg_catalog.text" : "NULL::pg_catalog.text");
-		for (i = 0; i < (int) N_OPTIONAL; i++)
+		for (i = 0; i < QPM_SOURCE_COLUMNS; i++)
 		{
-			if (src->optional_mask & ((uint32) 1 << i))
-				appendStringInfo(&q, ", %s::pg_catalog.float8",
-								 quote_identifier(optional_columns[i]));
+			if (src->column_sql[i] != NULL)
+				appendStringInfo(&q, ", %s", src->column_sql[i]);
 			else
 				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
 		}
@@ -311,9 +359,13 @@ qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 				s.query = VARDATA_ANY(t);
 				s.query_len = VARSIZE_ANY_EXHDR(t);
 			}
-			for (k = 0; k < (int) N_OPTIONAL; k++)
-				*optional_field(&s, k) = get_float(tup, desc, 6 + k);
-			s.observed_at = get_float(tup, desc, 6 + N_OPTIONAL);
+			for (k = 0; k < QPM_SOURCE_COLUMNS; k++)
+			{
+				double		v = get_float(tup, desc, 6 + k);
+
+				memcpy((char *) &s + source_columns[k].offset, &v, sizeof(v));
+			}
+			s.observed_at = get_float(tup, desc, 6 + QPM_SOURCE_COLUMNS);
 			MemoryContextSwitchTo(caller_ctx);
 			cb(&s, arg);
 			MemoryContextSwitchTo(old);

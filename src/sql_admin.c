@@ -1,6 +1,13 @@
 /*
- * sql_admin.c — status(), feature_report(), feature_names() and the
- * model_store trigger that invalidates every backend's model cache.
+ * sql_admin.c — status(), feature_report(), feature_names(),
+ * feature_vectors(), is_held_out() and the model_store trigger that
+ * invalidates every backend's model cache.
+ *
+ * The feature functions take the feature set as their last argument since
+ * 1.2.  Their 1.0 SQL definitions (without it) call the same C functions
+ * with one argument fewer, and get pgss/1, the only set 1.0 and 1.1 knew:
+ * a database not yet updated, and callers that do not name a set, see
+ * exactly what they saw before.
  */
 #include "postgres.h"
 
@@ -45,9 +52,27 @@ typedef struct FeatureStats
 
 typedef struct ReportScan
 {
-	FeatureStats f[QPM_STMT_N_FEATURES];
+	const QpmFeatureSet *fs;
+	FeatureStats f[QPM_MAX_FEATURES];
 	QpmDataset	sample;			/* finite values for percentiles */
 } ReportScan;
+
+/*
+ * The feature set argument at position argno: pgss/1 when the SQL
+ * definition has no such argument (1.0's), an error when it is NULL.
+ */
+static const QpmFeatureSet *
+feature_set_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno)
+		return &qpm_feature_set_stmt_stats;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("feature set must not be NULL"),
+				 errhint("Known feature sets: %s.", qpm_feature_set_list())));
+	return qpm_feature_set_arg(text_to_cstring(PG_GETARG_TEXT_PP(argno)));
+}
 
 /* Statement trigger on model_store: tell every backend's cache. */
 Datum
@@ -154,12 +179,12 @@ static void
 report_row(const QpmStmtStats *row, void *arg)
 {
 	ReportScan *rs = (ReportScan *) arg;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	int			j;
 
-	if (qpm_stmt_features(row, x, NULL) != QPM_ROW_OK)
+	if (qpm_row_features(rs->fs, row, x, NULL) != QPM_ROW_OK)
 		return;
-	for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+	for (j = 0; j < rs->fs->n_features; j++)
 	{
 		FeatureStats *f = &rs->f[j];
 
@@ -184,11 +209,13 @@ report_row(const QpmStmtStats *row, void *arg)
 	qpm_dataset_add(&rs->sample, x, 0.0, row->queryid);
 }
 
-/* feature_report(source): per feature n, missing, moments, percentiles. */
+/* feature_report(source[, feature_set]): per feature n, missing, moments, percentiles. */
 Datum
 qpm_feature_report(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	const QpmFeatureSet *fs = feature_set_arg(fcinfo, 1);
+	int			p = fs->n_features;
 	QpmSource	src;
 	ReportScan *rs = palloc0(sizeof(ReportScan));
 	Tuplestorestate *ts;
@@ -196,15 +223,16 @@ qpm_feature_report(PG_FUNCTION_ARGS)
 	double	   *vals;
 	int			j;
 
-	qpm_source_open(relid, &src);
+	qpm_source_open(relid, fs, &src);
 	qpm_srf_init(fcinfo, &ts, &desc);
-	qpm_dataset_init(&rs->sample, QPM_STMT_N_FEATURES,
-					 (size_t) maintenance_work_mem * 1024 / qpm_dataset_row_bytes(QPM_STMT_N_FEATURES) / 2,
+	rs->fs = fs;
+	qpm_dataset_init(&rs->sample, p,
+					 (size_t) maintenance_work_mem * 1024 / qpm_dataset_row_bytes(p) / 2,
 					 42);
 	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, report_row, rs);
 	vals = palloc(sizeof(double) * (rs->sample.n > 0 ? rs->sample.n : 1));
 
-	for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+	for (j = 0; j < p; j++)
 	{
 		FeatureStats *f = &rs->f[j];
 		int64		finite = f->n - f->missing - f->non_finite;
@@ -215,13 +243,13 @@ qpm_feature_report(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < rs->sample.n; i++)
 		{
-			double		v = rs->sample.X[i * QPM_STMT_N_FEATURES + j];
+			double		v = rs->sample.X[i * p + j];
 
 			if (isfinite(v))
 				vals[m++] = v;
 		}
 		qsort(vals, m, sizeof(double), qpm_cmp_double);
-		values[0] = CStringGetTextDatum(qpm_feature_set_stmt_stats.names[j]);
+		values[0] = CStringGetTextDatum(fs->names[j]);
 		values[1] = Int64GetDatum(f->n);
 		values[2] = Int64GetDatum(f->missing);
 		values[3] = Int64GetDatum(f->non_finite);
@@ -237,11 +265,11 @@ qpm_feature_report(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* feature_names(): the vector order predict() expects. */
+/* feature_names([feature_set]): the vector order predict() expects. */
 Datum
 qpm_feature_names(PG_FUNCTION_ARGS)
 {
-	const QpmFeatureSet *fs = &qpm_feature_set_stmt_stats;
+	const QpmFeatureSet *fs = feature_set_arg(fcinfo, 0);
 	Tuplestorestate *ts;
 	TupleDesc	desc;
 	int			j;
@@ -263,6 +291,7 @@ qpm_feature_names(PG_FUNCTION_ARGS)
 /* Scan state of feature_vectors. */
 typedef struct VectorScan
 {
+	const QpmFeatureSet *fs;
 	Tuplestorestate *ts;
 	TupleDesc	desc;
 } VectorScan;
@@ -272,20 +301,20 @@ static void
 vector_row(const QpmStmtStats *row, void *arg)
 {
 	VectorScan *vs = (VectorScan *) arg;
-	double		x[QPM_STMT_N_FEATURES];
-	Datum		elems[QPM_STMT_N_FEATURES];
-	bool		elem_nulls[QPM_STMT_N_FEATURES];
-	int			dims[1] = {QPM_STMT_N_FEATURES};
+	double		x[QPM_MAX_FEATURES];
+	Datum		elems[QPM_MAX_FEATURES];
+	bool		elem_nulls[QPM_MAX_FEATURES];
+	int			dims[1] = {vs->fs->n_features};
 	int			lbs[1] = {1};
 	double		actual;
-	QpmRowStatus st = qpm_stmt_features(row, x, &actual);
+	QpmRowStatus st = qpm_row_features(vs->fs, row, x, &actual);
 	Datum		values[3];
 	bool		nulls[3] = {0};
 	int			j;
 
 	if (st == QPM_ROW_BAD_CALLS)
 		return;
-	for (j = 0; j < QPM_STMT_N_FEATURES; j++)
+	for (j = 0; j < vs->fs->n_features; j++)
 	{
 		elem_nulls[j] = !isfinite(x[j]);
 		elems[j] = Float8GetDatum(elem_nulls[j] ? 0.0 : x[j]);
@@ -298,9 +327,10 @@ vector_row(const QpmStmtStats *row, void *arg)
 }
 
 /*
- * feature_vectors(source): the feature vector of every row (NULL elements
- * for missing or non-finite values), ready for predict(), and the actual
- * mean time per call (NULL when unusable).
+ * feature_vectors(source[, feature_set]): the feature vector of every row
+ * (NULL elements for missing or non-finite values), ready for predict() of
+ * a model of that set, and the actual mean time per call (NULL when
+ * unusable).
  */
 Datum
 qpm_feature_vectors(PG_FUNCTION_ARGS)
@@ -309,7 +339,8 @@ qpm_feature_vectors(PG_FUNCTION_ARGS)
 	QpmSource	src;
 	VectorScan	vs;
 
-	qpm_source_open(relid, &src);
+	vs.fs = feature_set_arg(fcinfo, 1);
+	qpm_source_open(relid, vs.fs, &src);
 	qpm_srf_init(fcinfo, &vs.ts, &vs.desc);
 	qpm_source_scan(&src, QPM_SCAN_ROWS, 0, vector_row, &vs);
 	return (Datum) 0;

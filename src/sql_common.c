@@ -1,8 +1,9 @@
 /*
  * sql_common.c — small helpers shared by the SQL entry points: argument
- * checks, JSON building, set-returning-function setup, and the two ways a
- * single feature vector is given (a statement's row in a source, or jsonb
- * by feature name), shared by prediction and explanation.
+ * checks, JSON building, set-returning-function setup, feature set names,
+ * and the two ways a single feature vector is given (a statement's row in
+ * a source, or jsonb by feature name), shared by prediction and
+ * explanation.  Both read the vector in the model's feature set.
  */
 #include "postgres.h"
 
@@ -23,6 +24,7 @@
 typedef struct OneRow
 {
 	bool		found;
+	const QpmFeatureSet *fs;
 	double	   *x;
 	QpmRowStatus status;
 } OneRow;
@@ -168,18 +170,19 @@ capture_row(const QpmStmtStats *row, void *arg)
 	OneRow	   *one = (OneRow *) arg;
 
 	one->found = true;
-	one->status = qpm_stmt_features(row, one->x, NULL);
+	one->status = qpm_row_features(one->fs, row, one->x, NULL);
 }
 
-/* A statement's features from a source (InvalidOid: pg_stat_statements), or ERROR. */
+/* A statement's fs vector from a source (InvalidOid: pg_stat_statements), or ERROR. */
 void
-qpm_queryid_features(Oid relid, int64 queryid, double *x)
+qpm_queryid_features(Oid relid, const QpmFeatureSet *fs, int64 queryid, double *x)
 {
 	QpmSource	src;
 	OneRow		one;
 
-	qpm_source_open(relid, &src);
+	qpm_source_open(relid, fs, &src);
 	memset(&one, 0, sizeof(one));
+	one.fs = fs;
 	one.x = x;
 	qpm_source_scan(&src, QPM_SCAN_ONE_QUERYID, queryid, capture_row, &one);
 	if (!one.found)
@@ -193,6 +196,85 @@ qpm_queryid_features(Oid relid, int64 queryid, double *x)
 				 errmsg("statement with queryid " INT64_FORMAT " has no calls in %s",
 						queryid, src.display),
 				 errdetail("Features are per call; calls is NULL or not positive.")));
+}
+
+/*
+ * The model name stands for, pinned, and a statement's vector in the
+ * model's set.  The scan runs user SQL (the source), which may use the
+ * cache itself; the pin keeps this version, and so its set, for the whole
+ * call.  The caller unpins.
+ */
+const QpmCachedModel *
+qpm_model_queryid_features(const char *name, Oid relid, int64 queryid, double *x)
+{
+	const QpmCachedModel *cm = qpm_model_cache_pin(name);
+
+	qpm_queryid_features(relid, cm->model.feature_set, queryid, x);
+	return cm;
+}
+
+/* The label "pgss/2" of a feature set, palloc'd. */
+char *
+qpm_feature_set_label_str(const QpmFeatureSet *fs)
+{
+	char		buf[QPM_FS_LABEL_LEN];
+
+	qpm_feature_set_label(fs, buf, sizeof(buf));
+	return pstrdup(buf);
+}
+
+/* "pgss/1, pgss/2": every known set, for hints. */
+char *
+qpm_feature_set_list(void)
+{
+	StringInfoData b;
+	const QpmFeatureSet *fs;
+	int			i;
+
+	initStringInfo(&b);
+	for (i = 0; (fs = qpm_feature_set_at(i)) != NULL; i++)
+		appendStringInfo(&b, "%s%s", i ? ", " : "", qpm_feature_set_label_str(fs));
+	return b.data;
+}
+
+/* A feature set named by the user (option or argument), or ERROR listing the known ones. */
+const QpmFeatureSet *
+qpm_feature_set_arg(const char *label)
+{
+	const QpmFeatureSet *fs = qpm_feature_set_by_label(label);
+
+	if (fs == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown feature set \"%s\"", label),
+				 errhint("Known feature sets: %s.", qpm_feature_set_list())));
+	return fs;
+}
+
+/* ERROR for an unknown what-if name, saying which set has it if another does. */
+static void
+unknown_feature(const char *key, const QpmFeatureSet *fs, const char *model_name)
+{
+	StringInfoData names;
+	const QpmFeatureSet *other;
+	int			i;
+
+	initStringInfo(&names);
+	for (i = 0; i < fs->n_features; i++)
+		appendStringInfo(&names, "%s%s", i ? ", " : "", fs->names[i]);
+	for (i = 0; (other = qpm_feature_set_at(i)) != NULL; i++)
+		if (other != fs && qpm_feature_set_index(other, key) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown feature \"%s\"", key),
+					 errdetail("Features of model \"%s\": %s.", model_name, names.data),
+					 errhint("\"%s\" is a feature of %s; model \"%s\" uses %s.",
+							 key, qpm_feature_set_label_str(other), model_name,
+							 qpm_feature_set_label_str(fs))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown feature \"%s\"", key),
+			 errdetail("Features of model \"%s\": %s.", model_name, names.data)));
 }
 
 /* Features by name from a jsonb object; absent or null = NaN (imputed). */
@@ -224,17 +306,7 @@ qpm_jsonb_features(Jsonb *features, const QpmFeatureSet *fs, const char *model_n
 		key = pnstrdup(v.val.string.val, v.val.string.len);
 		idx = qpm_feature_set_index(fs, key);
 		if (idx < 0)
-		{
-			StringInfoData names;
-
-			initStringInfo(&names);
-			for (i = 0; i < fs->n_features; i++)
-				appendStringInfo(&names, "%s%s", i ? ", " : "", fs->names[i]);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown feature \"%s\"", key),
-					 errdetail("Features of model \"%s\": %s.", model_name, names.data)));
-		}
+			unknown_feature(key, fs, model_name);
 		(void) JsonbIteratorNext(&it, &v, true);	/* the key's WJB_VALUE */
 		if (v.type == jbvNull)
 			x[idx] = NAN;

@@ -16,8 +16,8 @@
  * linear model; `value` is still the raw input, NULL when missing.
  *
  * The input is read exactly as predict_query_execution reads it (helpers
- * in sql_common.c), the source before the model is looked up; the model is
- * pinned while it is used, as everywhere but in predict() (model_cache.c).
+ * in sql_common.c), in the model's feature set; the model is pinned while
+ * it is used, as everywhere but in predict() (model_cache.c).
  */
 #include "postgres.h"
 
@@ -80,15 +80,14 @@ qpm_explain_queryid(PG_FUNCTION_ARGS)
 {
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
+	double		x[QPM_MAX_FEATURES];
 	const QpmCachedModel *cm;
-	double		x[QPM_STMT_N_FEATURES];
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
-	qpm_queryid_features(relid, PG_GETARG_INT64(0), x);
-	cm = qpm_model_cache_pin(name);
+	cm = qpm_model_queryid_features(name, relid, PG_GETARG_INT64(0), x);
 	emit_explanation(fcinfo, cm, x);
 	qpm_model_cache_unpin(cm);
 	return (Datum) 0;

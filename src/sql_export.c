@@ -741,6 +741,21 @@ check_optional(DocObject *o, const char *key, enum jbvType type)
 		(void) as_integer(&v, &p, 1, PG_INT32_MAX);
 }
 
+/* "pgss: id 1 version 1, pgss: id 1 version 2": every set this build reads. */
+static char *
+known_feature_sets(void)
+{
+	StringInfoData b;
+	const QpmFeatureSet *fs;
+	int			i;
+
+	initStringInfo(&b);
+	for (i = 0; (fs = qpm_feature_set_at(i)) != NULL; i++)
+		appendStringInfo(&b, "%s%s: id %u version %u", i ? ", " : "", fs->name,
+						 (unsigned) fs->id, (unsigned) fs->version);
+	return b.data;
+}
+
 /* The feature set: known (id, version), same name, same features in order. */
 static const QpmFeatureSet *
 read_feature_set(DocObject *top)
@@ -765,10 +780,7 @@ read_feature_set(DocObject *top)
 	fs = qpm_feature_set_find((uint16) id, (uint16) version);
 	if (fs == NULL)
 		doc_error(&p, "unknown feature set id " INT64_FORMAT " version " INT64_FORMAT
-				  " (this build knows %s: id %u version %u)", id, version,
-				  qpm_feature_set_stmt_stats.name,
-				  (unsigned) qpm_feature_set_stmt_stats.id,
-				  (unsigned) qpm_feature_set_stmt_stats.version);
+				  " (this build knows %s)", id, version, known_feature_sets());
 	if (strcmp(name, fs->name) != 0)
 	{
 		DocPath		pn = {&p, "name", 0};

@@ -7,7 +7,8 @@
  * runs nothing between lookup and use, so it does not pin the model.
  * The other functions read features from a source or from jsonb and return
  * the interval too; they pin the model for the whole call, since a source
- * is user SQL that may use the model cache itself (model_cache.c).
+ * is user SQL that may use the model cache itself (model_cache.c).  Every
+ * one of them builds or checks the vector in the model's own feature set.
  */
 #include "postgres.h"
 
@@ -75,10 +76,16 @@ qpm_predict(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("feature array must be one-dimensional")));
 	if (n != p)
+	{
+		char	   *set = qpm_feature_set_label_str(cm->model.feature_set);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("feature array must have %d elements, not %d", p, n),
-				 errhint("SELECT * FROM query_perf_ml.feature_names() lists them in order.")));
+				 errdetail("Model \"%s\" uses feature set %s.", cm->name, set),
+				 errhint("SELECT * FROM query_perf_ml.feature_names('%s') lists them in order; "
+						 "query_perf_ml.feature_vectors(source, '%s') builds them.", set, set)));
+	}
 	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
 		elog(ERROR, "feature array must be float8[]");
 	if (!ARR_HASNULL(arr))
@@ -119,7 +126,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 	char	   *name = PG_ARGISNULL(1) ? NULL : qpm_model_name_arg(PG_GETARG_TEXT_PP(1));
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
 	const QpmCachedModel *cm;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	QpmPrediction pr;
 	Datum		result;
 
@@ -128,8 +135,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
 	queryid = PG_GETARG_INT64(0);
-	cm = qpm_model_cache_pin(name);
-	qpm_queryid_features(relid, queryid, x);
+	cm = qpm_model_queryid_features(name, relid, queryid, x);
 	qpm_model_predict(&cm->model, x, &pr);
 	qpm_maybe_log_prediction(cm, queryid, &pr);
 	result = prediction_datum(fcinfo, true, queryid, cm, &pr);
@@ -167,9 +173,9 @@ static void
 emit_prediction(const QpmStmtStats *row, void *arg)
 {
 	AllScan    *as = (AllScan *) arg;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	double		actual;
-	QpmRowStatus st = qpm_stmt_features(row, x, &actual);
+	QpmRowStatus st = qpm_row_features(as->model->feature_set, row, x, &actual);
 	QpmPrediction pr;
 	Datum		values[9];
 	bool		nulls[9] = {0};
@@ -207,7 +213,7 @@ qpm_predict_all(PG_FUNCTION_ARGS)
 	QpmSource	src;
 	AllScan		as;
 
-	qpm_source_open(relid, &src);
+	qpm_source_open(relid, cm->model.feature_set, &src);
 	qpm_srf_init(fcinfo, &as.ts, &as.desc);
 	as.model = &cm->model;
 	qpm_source_scan(&src, QPM_SCAN_BY_QUERYID, 0, emit_prediction, &as);

@@ -1,7 +1,8 @@
 /*
  * sql_train.c — train_model() and validate_model().
  *
- * train_model streams the source (as the caller), keeps the usable rows in
+ * train_model streams the source (as the caller), turns its rows into
+ * vectors of the feature set the options choose, keeps the usable rows in
  * a dataset bounded by maintenance_work_mem (a seeded reservoir sample
  * beyond that, announced by a NOTICE), runs the core trainer in its own
  * memory context, and stores the serialized model as a new version.  An
@@ -22,8 +23,9 @@
  * rows further to make deep trees fit would only train a worse model.
  * The catalog refuses any larger blob in the end (catalog.c).
  *
- * validate_model streams the source through the active model and
- * accumulates the same metrics over every usable row: the drift check.
+ * validate_model streams the source through the active model (vectors in
+ * the model's feature set) and accumulates the same metrics over every
+ * usable row: the drift check.
  */
 #include "postgres.h"
 
@@ -48,6 +50,7 @@ PG_FUNCTION_INFO_V1(qpm_validate_model);
 /* What the training scan callback accumulates. */
 typedef struct TrainScan
 {
+	const QpmFeatureSet *fs;
 	QpmDataset	data;
 	double		min_calls;
 	bool		by_time;		/* split by time: held out if observed from cutoff on */
@@ -217,9 +220,9 @@ static void
 train_row(const QpmStmtStats *row, void *arg)
 {
 	TrainScan  *ts = (TrainScan *) arg;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	double		target;
-	QpmRowStatus st = qpm_stmt_features(row, x, &target);
+	QpmRowStatus st = qpm_row_features(ts->fs, row, x, &target);
 
 	ts->n_read++;
 	if (st == QPM_ROW_BAD_CALLS)
@@ -314,7 +317,7 @@ train_auto(const QpmDataset *data, Jsonb *options, QpmTrainSettings *settings,
 
 		prepare_settings(&settings[i], options, candidates[i], true);
 		settings[i].core.fit_trees_arg = &settings[i];
-		if (qpm_train(data, &settings[i].core, &qpm_feature_set_stmt_stats,
+		if (qpm_train(data, &settings[i].core, settings[i].feature_set,
 					  &results[i], err, sizeof(err)) != 0)
 			training_failed(alg, err);
 		if (!isfinite(m->median_q_error))
@@ -356,6 +359,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	QpmTrainSettings *win_settings;
 	TrainPlan	plan;
 	bool		bounded;
+	const QpmFeatureSet *fs;
 	QpmSource	src;
 	TrainScan	ts;
 	QpmTrainResult *results;
@@ -383,7 +387,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	/* What will be fitted, for the resource checks: 'auto' fits all three. */
-	plan.p = QPM_STMT_N_FEATURES;
+	plan.p = settings[0].feature_set->n_features;
 	plan.n = 1;
 	plan.settings = settings;
 	plan.trees = is_auto || alg != QPM_ALG_LINEAR;
@@ -406,10 +410,12 @@ qpm_train_model(PG_FUNCTION_ARGS)
 									  ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(train_ctx);
 
-	qpm_source_open(relid, &src);
+	fs = settings[0].feature_set;
+	qpm_source_open(relid, fs, &src);
 	memset(&ts, 0, sizeof(ts));
+	ts.fs = fs;
 	ts.min_calls = settings[0].min_calls;
-	qpm_dataset_init(&ts.data, QPM_STMT_N_FEATURES,
+	qpm_dataset_init(&ts.data, fs->n_features,
 					 rows_to_hold(&plan, settings[0].max_rows, &bounded),
 					 settings[0].core.seed);
 	if (settings[0].split_by_time)
@@ -450,7 +456,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	{
 		res = &results[0];
 		win_settings = &settings[0];
-		if (qpm_train(&ts.data, &win_settings->core, &qpm_feature_set_stmt_stats, res,
+		if (qpm_train(&ts.data, &win_settings->core, fs, res,
 					  err, sizeof(err)) != 0)
 			training_failed(alg_name, err);
 	}
@@ -475,8 +481,7 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	memset(&nm, 0, sizeof(nm));
 	nm.name = name;
 	nm.algorithm = alg_name;
-	nm.feature_set = psprintf("%s/%d", qpm_feature_set_stmt_stats.name,
-							  qpm_feature_set_stmt_stats.version);
+	nm.feature_set = qpm_feature_set_label_str(fs);
 	nm.source = src.display;
 	nm.source_relid = src.relid;
 	nm.n_train = (int64) res->n_train;
@@ -524,11 +529,11 @@ static void
 validate_row(const QpmStmtStats *row, void *arg)
 {
 	ValidateScan *vs = (ValidateScan *) arg;
-	double		x[QPM_STMT_N_FEATURES];
+	double		x[QPM_MAX_FEATURES];
 	double		target;
 	QpmPrediction pr;
 
-	if (qpm_stmt_features(row, x, &target) != QPM_ROW_OK)
+	if (qpm_row_features(vs->model->feature_set, row, x, &target) != QPM_ROW_OK)
 	{
 		vs->skipped++;
 		return;
@@ -553,7 +558,7 @@ qpm_validate_model(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	qpm_source_open(relid, &src);
+	qpm_source_open(relid, cm->model.feature_set, &src);
 	memset(&vs, 0, sizeof(vs));
 	vs.model = &cm->model;
 	qpm_metrics_init(&vs.acc, (size_t) maintenance_work_mem * 1024 / sizeof(double), 42);

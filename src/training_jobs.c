@@ -153,6 +153,7 @@ static const char *const captured_settings[] = {
 	"query_perf_ml.max_training_memory",
 	"query_perf_ml.max_model_size",
 	"query_perf_ml.max_training_threads",
+	"query_perf_ml.default_feature_set",
 };
 
 static volatile sig_atomic_t got_sigterm = false;
@@ -503,7 +504,7 @@ qpm_train_model_async(PG_FUNCTION_ARGS)
 	req.options = PG_ARGISNULL(3) ? qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3);
 	/* Option and source errors belong to the caller, not to a failed job. */
 	qpm_parse_train_options(req.options, alg, is_auto, &settings);
-	qpm_source_open(req.source, &src);
+	qpm_source_open(req.source, settings.feature_set, &src);
 	req.run_as = GetUserId();
 	PG_RETURN_INT64(qpm_submit_training_job(&req, NULL));
 }

@@ -11,7 +11,7 @@
  *  - every snapshot_interval: snapshot() then purge_history();
  *  - every auto_retrain_interval, with auto_retrain on: for each active
  *    model that prediction_accuracy() flags drifted, a training job
- *    (training_jobs.c) that retrains it with its algorithm, options and
+ *    (training_jobs.c) that retrains it with its algorithm, options, feature set and
  *    source, as the role that created it, and keeps the new version only
  *    if it is better (see train_and_record there).
  *
@@ -408,7 +408,9 @@ retrain_step(void *arg)
 	values[0] = Int32GetDatum(qpm_auto_retrain_interval_s);
 	if (SPI_execute_with_args(
 							  "SELECT a.model_name, ms.algorithm, ms.source_relation::pg_catalog.oid, ms.source, "
-							  "       ms.options, r.oid, "
+							  "       ms.options OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('feature_set', ms.feature_set), "
+							  /* (the model's feature set: 1.1's options do not name it) */
+							  "       r.oid, "
 							  "       pg_catalog.format('median q-error %s (held out at training: %s), coverage %s of %s, %s predictions', "
 							  "         pg_catalog.round(a.median_q_error::pg_catalog.numeric, 3), "
 							  "         pg_catalog.round(a.train_median_q_error::pg_catalog.numeric, 3), "

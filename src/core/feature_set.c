@@ -10,42 +10,62 @@
  * The name and description arrays are sized by the feature count macro, so
  * adding a name without bumping the count fails to compile; the unit test
  * checks no entry was left NULL.  Descriptions are one line each: they feed
- * the README and the SQL-visible feature report.
+ * the README and the SQL-visible feature report (feature_names()).
+ *
+ * pgss/2 begins with pgss/1's twelve features, same formulas and order, so
+ * the first twelve values of a pgss/2 vector are the pgss/1 vector.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "feature_set.h"
 #include "plan_features.h"
 
-static const char *const stmt_stats_names[QPM_STMT_N_FEATURES] = {
-	"calls_log",
-	"rows_per_call",
-	"shared_blks_hit_per_call",
-	"shared_blks_read_per_call",
-	"shared_blks_dirtied_per_call",
-	"shared_blks_written_per_call",
-	"local_blks_per_call",
-	"temp_blks_per_call",
-	"wal_bytes_per_call",
-	"mean_plan_time",
-	"cache_hit_ratio",
+/* pgss/1's names and descriptions, also the first twelve of pgss/2. */
+#define STMT_STATS_NAMES \
+	"calls_log", \
+	"rows_per_call", \
+	"shared_blks_hit_per_call", \
+	"shared_blks_read_per_call", \
+	"shared_blks_dirtied_per_call", \
+	"shared_blks_written_per_call", \
+	"local_blks_per_call", \
+	"temp_blks_per_call", \
+	"wal_bytes_per_call", \
+	"mean_plan_time", \
+	"cache_hit_ratio", \
 	"query_complexity",
+
+#define STMT_STATS_DESCRIPTIONS \
+	"ln(1 + calls): how often the statement has run", \
+	"rows returned or affected per call", \
+	"shared buffer hits per call", \
+	"shared blocks read (from the OS cache or disk) per call", \
+	"shared blocks dirtied per call", \
+	"shared blocks written per call", \
+	"local (temporary table) blocks hit or read per call", \
+	"temporary file blocks read or written per call", \
+	"WAL bytes generated per call", \
+	"mean planning time in ms (total_plan_time / plans, 0 if never planned)", \
+	"shared buffer hit ratio hit / (hit + read), 1 when no blocks were accessed", \
+	"count of JOIN, GROUP BY, ORDER BY, DISTINCT, UNION/INTERSECT/EXCEPT, OVER and extra SELECTs in the query text",
+
+static const char *const stmt_stats_names[QPM_STMT_N_FEATURES] = {
+	STMT_STATS_NAMES
 };
 
 static const char *const stmt_stats_descriptions[QPM_STMT_N_FEATURES] = {
-	"ln(1 + calls): how often the statement has run",
-	"rows returned or affected per call",
-	"shared buffer hits per call",
-	"shared blocks read (from the OS cache or disk) per call",
-	"shared blocks dirtied per call",
-	"shared blocks written per call",
-	"local (temporary table) blocks hit or read per call",
-	"temporary file blocks read or written per call",
-	"WAL bytes generated per call",
-	"mean planning time in ms (total_plan_time / plans, 0 if never planned)",
-	"shared buffer hit ratio hit / (hit + read), 1 when no blocks were accessed",
-	"count of JOIN, GROUP BY, ORDER BY, DISTINCT, UNION/INTERSECT/EXCEPT, OVER and extra SELECTs in the query text",
+	STMT_STATS_DESCRIPTIONS
+};
+
+/* The pg_stat_statements columns pgss/1's formulas read. */
+static const char *const stmt_stats_inputs[] = {
+	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+	"shared_blks_written", "local_blks_hit", "local_blks_read",
+	"temp_blks_read", "temp_blks_written", "wal_bytes", "plans",
+	"total_plan_time",
 };
 
 const QpmFeatureSet qpm_feature_set_stmt_stats = {
@@ -55,6 +75,108 @@ const QpmFeatureSet qpm_feature_set_stmt_stats = {
 	QPM_STMT_N_FEATURES,
 	stmt_stats_names,
 	stmt_stats_descriptions,
+	sizeof(stmt_stats_inputs) / sizeof(stmt_stats_inputs[0]),
+	stmt_stats_inputs,
+	qpm_stmt_features,
+};
+
+static const char *const stmt_stats_v2_names[QPM_STMT2_N_FEATURES] = {
+	STMT_STATS_NAMES
+	"blk_read_time_per_call",
+	"blk_write_time_per_call",
+	"temp_blk_time_per_call",
+	"wal_records_per_call",
+	"wal_fpi_per_call",
+	"local_blks_dirtied_written_per_call",
+	"plans_per_call",
+	"jit_functions_per_call",
+	"jit_time_per_call",
+	"jit_inlining_share",
+	"jit_optimization_share",
+	"query_tokens",
+	"query_selects",
+	"query_joins",
+	"query_group_bys",
+	"query_order_bys",
+	"query_distincts",
+	"query_set_operations",
+	"query_windows",
+	"query_function_calls",
+	"query_aggregates",
+	"query_limits",
+	"query_ctes",
+	"query_predicates",
+	"query_pattern_matches",
+	"query_in_lists",
+	"query_parameters",
+	"kind_select",
+	"kind_insert",
+	"kind_update",
+	"kind_delete",
+	"kind_merge",
+	"kind_other",
+};
+
+static const char *const stmt_stats_v2_descriptions[QPM_STMT2_N_FEATURES] = {
+	STMT_STATS_DESCRIPTIONS
+	"ms reading data file blocks per call (blk_read_time; needs track_io_timing)",
+	"ms writing data file blocks per call (blk_write_time; needs track_io_timing)",
+	"ms reading and writing temporary file blocks per call (temp_blk_read_time + temp_blk_write_time)",
+	"WAL records generated per call",
+	"WAL full page images generated per call",
+	"local blocks dirtied or written per call (local_blks_dirtied + local_blks_written)",
+	"plans / calls: below 1 when cached plans are reused (needs track_planning)",
+	"JIT-compiled functions per call",
+	"ms of JIT generation, inlining, optimization and emission (and deforming, 17+) per call",
+	"share of calls whose JIT inlined functions (jit_inlining_count / calls)",
+	"share of calls whose JIT optimized the code (jit_optimization_count / calls)",
+	"tokens in the query text: words, numbers, strings, parameters, operators, punctuation",
+	"SELECT keywords in the query text (subqueries and set operation branches)",
+	"JOIN keywords in the query text",
+	"GROUP BY clauses in the query text",
+	"ORDER BY clauses in the query text (also in windows and WITHIN GROUP)",
+	"DISTINCT keywords in the query text",
+	"UNION, INTERSECT and EXCEPT keywords in the query text",
+	"window functions: OVER keywords in the query text",
+	"function calls: a name other than a keyword followed by ( in the query text",
+	"aggregate calls: count, sum, avg, min, max, *_agg and other aggregates followed by (",
+	"LIMIT and FETCH keywords in the query text",
+	"common table expressions: AS ( and AS [NOT] MATERIALIZED ( in the query text",
+	"predicates: = <> != < > <= >=, pattern matches, BETWEEN, IN, IS, EXISTS",
+	"pattern matches: LIKE, ILIKE, SIMILAR TO and the ~ / ~~ operator family",
+	"IN lists and IN subqueries: IN followed by (",
+	"parameters $1, $2, ... (the constants pg_stat_statements normalized away)",
+	"1 if the statement is a SELECT (also VALUES, TABLE, and WITH ... SELECT)",
+	"1 if the statement is an INSERT (also WITH ... INSERT)",
+	"1 if the statement is an UPDATE (also WITH ... UPDATE)",
+	"1 if the statement is a DELETE (also WITH ... DELETE)",
+	"1 if the statement is a MERGE",
+	"1 if the statement is anything else (utility statements, EXPLAIN, ...)",
+};
+
+/* The pg_stat_statements columns pgss/2's formulas read. */
+static const char *const stmt_stats_v2_inputs[] = {
+	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+	"shared_blks_written", "local_blks_hit", "local_blks_read",
+	"temp_blks_read", "temp_blks_written", "wal_bytes", "plans",
+	"total_plan_time", "blk_read_time", "blk_write_time",
+	"temp_blk_read_time", "temp_blk_write_time", "wal_records", "wal_fpi",
+	"local_blks_dirtied", "local_blks_written", "jit_functions",
+	"jit_generation_time", "jit_inlining_count", "jit_inlining_time",
+	"jit_optimization_count", "jit_optimization_time", "jit_emission_time",
+	"jit_deform_time",
+};
+
+const QpmFeatureSet qpm_feature_set_stmt_stats_v2 = {
+	QPM_FS_STMT_STATS,
+	QPM_FS_STMT_STATS_V2,
+	"pgss",
+	QPM_STMT2_N_FEATURES,
+	stmt_stats_v2_names,
+	stmt_stats_v2_descriptions,
+	sizeof(stmt_stats_v2_inputs) / sizeof(stmt_stats_v2_inputs[0]),
+	stmt_stats_v2_inputs,
+	qpm_stmt_features_v2,
 };
 
 /* plan/1: see plan_features.c for the reasoning behind each feature. */
@@ -161,16 +283,19 @@ const QpmFeatureSet qpm_feature_set_plan = {
 	QPM_PLAN_N_FEATURES,
 	plan_names,
 	plan_descriptions,
+	0,
+	NULL,
+	NULL,						/* rows carry a ready vector (plan_samples) */
 };
 
 /* Every known set; old versions stay listed so their models still load. */
 static const QpmFeatureSet *const all_feature_sets[] = {
 	&qpm_feature_set_stmt_stats,
+	&qpm_feature_set_stmt_stats_v2,
 	/*
-	 * plan/1 (qpm_feature_set_plan) joins this list when every glue path
-	 * sizes its vectors from the model's set: until then a model blob or an
-	 * import document claiming set 2 must stay refused, because predict and
-	 * explain still fill 12-element arrays.
+	 * plan/1 (qpm_feature_set_plan) joins this list with the glue that
+	 * trains and predicts from plan_samples: until then a model blob or an
+	 * import document claiming it stays refused, as a set nothing can feed.
 	 */
 };
 
@@ -187,6 +312,60 @@ qpm_feature_set_find(uint16_t id, uint16_t version)
 			return all_feature_sets[i];
 	}
 	return NULL;
+}
+
+/* Labels are short: "pgss/2" and the like. */
+void
+qpm_feature_set_label(const QpmFeatureSet *fs, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%u", fs->name, (unsigned) fs->version);
+}
+
+/* By label, as the training option and feature_names() spell it; NULL-safe. */
+const QpmFeatureSet *
+qpm_feature_set_by_label(const char *label)
+{
+	char		buf[QPM_FS_LABEL_LEN];
+	size_t		i;
+
+	if (label == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(all_feature_sets) / sizeof(all_feature_sets[0]); i++)
+	{
+		qpm_feature_set_label(all_feature_sets[i], buf, sizeof(buf));
+		if (strcmp(buf, label) == 0)
+			return all_feature_sets[i];
+	}
+	return NULL;
+}
+
+/* Iteration over the registry, for listing the sets in messages. */
+const QpmFeatureSet *
+qpm_feature_set_at(int i)
+{
+	if (i < 0 || (size_t) i >= sizeof(all_feature_sets) / sizeof(all_feature_sets[0]))
+		return NULL;
+	return all_feature_sets[i];
+}
+
+/*
+ * The one place a row becomes a vector: the set's own function.  A set
+ * without one (its rows carry a ready vector) computes nothing from a
+ * statement row: all missing, like a row without calls.
+ */
+QpmRowStatus
+qpm_row_features(const QpmFeatureSet *fs, const QpmStmtStats *row,
+				 double *features, double *target_ms)
+{
+	int			j;
+
+	if (fs->row_features != NULL)
+		return fs->row_features(row, features, target_ms);
+	for (j = 0; j < fs->n_features; j++)
+		features[j] = NAN;
+	if (target_ms != NULL)
+		*target_ms = NAN;
+	return QPM_ROW_BAD_CALLS;
 }
 
 /* NULL arguments give -1 rather than a crash: names come from user SQL. */

@@ -1,6 +1,6 @@
 /*
- * stmt_features.c — feature set 1 (QPM_FS_STMT_STATS): one
- * pg_stat_statements row to 12 features and a target.
+ * stmt_features.c — feature sets pgss/1 and pgss/2: one pg_stat_statements
+ * row to a feature vector and a target.
  *
  * Counters are cumulative, so every volume feature is divided by calls to
  * describe one typical execution; the target is likewise the mean execution
@@ -15,8 +15,16 @@
  * No formula divides by zero: calls > 0 is checked before anything else,
  * and plans and the hit-ratio denominator are tested explicitly.
  *
+ * pgss/2 computes pgss/1's twelve values with the same code, then adds
+ * per-call I/O and JIT times and counts, and the counts of one tokenizing
+ * pass over the query text (query_complexity.c); the text features are
+ * all missing when the row has no text.  JIT deforming time exists on
+ * PostgreSQL 17 only: when it is missing the other four JIT times still
+ * make the JIT time (every earlier version spends no time deforming
+ * separately), unlike the rule for sums above.
+ *
  * The order of the assignments below is the order of the names in
- * feature_set.c; the enum keeps the two in step.
+ * feature_set.c; the enums keep the two in step.
  */
 #include <math.h>
 #include <stddef.h>
@@ -43,8 +51,52 @@ enum
 	F_COUNT
 };
 
+/* pgss/2's positions after the twelve of pgss/1. */
+enum
+{
+	F2_BLK_READ_TIME = F_COUNT,
+	F2_BLK_WRITE_TIME,
+	F2_TEMP_BLK_TIME,
+	F2_WAL_RECORDS,
+	F2_WAL_FPI,
+	F2_LOCAL_DIRTIED_WRITTEN,
+	F2_PLANS_PER_CALL,
+	F2_JIT_FUNCTIONS,
+	F2_JIT_TIME,
+	F2_JIT_INLINING_SHARE,
+	F2_JIT_OPTIMIZATION_SHARE,
+	F2_TOKENS,
+	F2_SELECTS,
+	F2_JOINS,
+	F2_GROUP_BYS,
+	F2_ORDER_BYS,
+	F2_DISTINCTS,
+	F2_SET_OPS,
+	F2_WINDOWS,
+	F2_FUNCTIONS,
+	F2_AGGREGATES,
+	F2_LIMITS,
+	F2_CTES,
+	F2_PREDICATES,
+	F2_PATTERN_MATCHES,
+	F2_IN_LISTS,
+	F2_PARAMS,
+	F2_KIND_SELECT,
+	F2_KIND_INSERT,
+	F2_KIND_UPDATE,
+	F2_KIND_DELETE,
+	F2_KIND_MERGE,
+	F2_KIND_OTHER,
+	F2_COUNT
+};
+
 /* A mismatch with the header's count would silently misalign vectors. */
 typedef char stmt_feature_count_matches[(F_COUNT == QPM_STMT_N_FEATURES) ? 1 : -1];
+typedef char stmt_feature_v2_count_matches[(F2_COUNT == QPM_STMT2_N_FEATURES) ? 1 : -1];
+typedef char stmt_feature_v2_max_matches[(F2_COUNT <= QPM_MAX_FEATURES) ? 1 : -1];
+/* The one-hot kinds follow the enum's order from SELECT on. */
+typedef char stmt_feature_kinds_match[(F2_KIND_MERGE - F2_KIND_SELECT ==
+									   QPM_KIND_MERGE - QPM_KIND_SELECT) ? 1 : -1];
 
 /* Everything missing, so a caller fills only the columns its source has. */
 void
@@ -69,6 +121,22 @@ qpm_stmt_stats_init(QpmStmtStats *s)
 	s->wal_bytes = NAN;
 	s->plans = NAN;
 	s->total_plan_time = NAN;
+	s->blk_read_time = NAN;
+	s->blk_write_time = NAN;
+	s->temp_blk_read_time = NAN;
+	s->temp_blk_write_time = NAN;
+	s->wal_records = NAN;
+	s->wal_fpi = NAN;
+	s->local_blks_dirtied = NAN;
+	s->local_blks_written = NAN;
+	s->jit_functions = NAN;
+	s->jit_generation_time = NAN;
+	s->jit_inlining_count = NAN;
+	s->jit_inlining_time = NAN;
+	s->jit_optimization_count = NAN;
+	s->jit_optimization_time = NAN;
+	s->jit_emission_time = NAN;
+	s->jit_deform_time = NAN;
 }
 
 /* Planning time per plan, not per call: with plan caching plans < calls. */
@@ -154,4 +222,81 @@ qpm_stmt_features(const QpmStmtStats *s, double *features, double *target_ms)
 		*target_ms = t;
 	}
 	return QPM_ROW_OK;
+}
+
+/* JIT time per call: deforming (17+) counts when the source has it. */
+static double
+jit_time(const QpmStmtStats *s)
+{
+	double		t = s->jit_generation_time + s->jit_inlining_time +
+		s->jit_optimization_time + s->jit_emission_time;
+
+	return isnan(s->jit_deform_time) ? t : t + s->jit_deform_time;
+}
+
+/* The query-text features: counts of one tokenizing pass, the kind one-hot. */
+static void
+text_features(const QpmStmtStats *s, double *f)
+{
+	QpmQueryShape sh;
+	int			j;
+
+	if (s->query == NULL)
+	{
+		for (j = F2_TOKENS; j < F2_COUNT; j++)
+			f[j] = NAN;
+		return;
+	}
+	qpm_query_shape(s->query, s->query_len, &sh);
+	f[F2_TOKENS] = sh.tokens;
+	f[F2_SELECTS] = sh.selects;
+	f[F2_JOINS] = sh.joins;
+	f[F2_GROUP_BYS] = sh.group_bys;
+	f[F2_ORDER_BYS] = sh.order_bys;
+	f[F2_DISTINCTS] = sh.distincts;
+	f[F2_SET_OPS] = sh.set_ops;
+	f[F2_WINDOWS] = sh.windows;
+	f[F2_FUNCTIONS] = sh.functions;
+	f[F2_AGGREGATES] = sh.aggregates;
+	f[F2_LIMITS] = sh.limits;
+	f[F2_CTES] = sh.ctes;
+	f[F2_PREDICATES] = sh.predicates;
+	f[F2_PATTERN_MATCHES] = sh.pattern_matches;
+	f[F2_IN_LISTS] = sh.in_lists;
+	f[F2_PARAMS] = sh.params;
+	for (j = F2_KIND_SELECT; j <= F2_KIND_OTHER; j++)
+		f[j] = 0.0;
+	if (sh.kind == QPM_KIND_OTHER)
+		f[F2_KIND_OTHER] = 1.0;
+	else
+		f[F2_KIND_SELECT + (sh.kind - QPM_KIND_SELECT)] = 1.0;
+}
+
+/* pgss/1's values, then the rest; statuses as for pgss/1. */
+QpmRowStatus
+qpm_stmt_features_v2(const QpmStmtStats *s, double *features, double *target_ms)
+{
+	QpmRowStatus st = qpm_stmt_features(s, features, target_ms);
+	double		c = s->calls;
+	int			j;
+
+	if (st == QPM_ROW_BAD_CALLS)
+	{
+		for (j = F_COUNT; j < F2_COUNT; j++)
+			features[j] = NAN;
+		return st;
+	}
+	features[F2_BLK_READ_TIME] = s->blk_read_time / c;
+	features[F2_BLK_WRITE_TIME] = s->blk_write_time / c;
+	features[F2_TEMP_BLK_TIME] = (s->temp_blk_read_time + s->temp_blk_write_time) / c;
+	features[F2_WAL_RECORDS] = s->wal_records / c;
+	features[F2_WAL_FPI] = s->wal_fpi / c;
+	features[F2_LOCAL_DIRTIED_WRITTEN] = (s->local_blks_dirtied + s->local_blks_written) / c;
+	features[F2_PLANS_PER_CALL] = s->plans / c;
+	features[F2_JIT_FUNCTIONS] = s->jit_functions / c;
+	features[F2_JIT_TIME] = jit_time(s) / c;
+	features[F2_JIT_INLINING_SHARE] = s->jit_inlining_count / c;
+	features[F2_JIT_OPTIMIZATION_SHARE] = s->jit_optimization_count / c;
+	text_features(s, features);
+	return st;
 }

@@ -1,11 +1,12 @@
 /*
- * stmt_features.h — the 12 statement-statistics features.
+ * stmt_features.h — the statement-statistics feature sets pgss/1 (12
+ * features) and pgss/2 (pgss/1 + 33).
  *
  * Input is one row of a pg_stat_statements-style relation; every numeric
  * field is NAN when the column is absent or NULL.  Output is the feature
- * vector of feature set QPM_FS_STMT_STATS (NAN where a value cannot be
- * computed; the model's transform imputes it) and the target, the mean
- * execution time per call in milliseconds.
+ * vector of the set (NAN where a value cannot be computed; the model's
+ * transform imputes it) and the target, the mean execution time per call
+ * in milliseconds.
  */
 #ifndef QPM_STMT_FEATURES_H
 #define QPM_STMT_FEATURES_H
@@ -33,6 +34,23 @@ typedef struct QpmStmtStats
 	double		wal_bytes;
 	double		plans;
 	double		total_plan_time;
+	/* read for pgss/2 only (NAN otherwise) */
+	double		blk_read_time;	/* ms; shared_blk_read_time (+ local) on 17 */
+	double		blk_write_time;
+	double		temp_blk_read_time;
+	double		temp_blk_write_time;
+	double		wal_records;
+	double		wal_fpi;
+	double		local_blks_dirtied;
+	double		local_blks_written;
+	double		jit_functions;
+	double		jit_generation_time;
+	double		jit_inlining_count;
+	double		jit_inlining_time;
+	double		jit_optimization_count;
+	double		jit_optimization_time;
+	double		jit_emission_time;
+	double		jit_deform_time;	/* PostgreSQL 17+ */
 	double		observed_at;	/* end of the interval (epoch s); NAN if unknown */
 } QpmStmtStats;
 
@@ -54,5 +72,12 @@ void		qpm_stmt_stats_init(QpmStmtStats *s);
  */
 QpmRowStatus qpm_stmt_features(const QpmStmtStats *s, double *features,
 							   double *target_ms);
+
+/*
+ * The same for pgss/2 (QPM_STMT2_N_FEATURES values): the twelve pgss/1
+ * values first, then the I/O, WAL, JIT and query-text features.
+ */
+QpmRowStatus qpm_stmt_features_v2(const QpmStmtStats *s, double *features,
+								  double *target_ms);
 
 #endif

@@ -23,6 +23,8 @@ SELECT g::bigint AS queryid, 1 + g % 20 AS calls,
        (1 + g % 20) * (g % 97) AS shared_blks_hit, (1 + g % 20) * (g % 7) AS shared_blks_read
   FROM generate_series(1, 5000) g;
 SET query_perf_ml.training_progress = off;
+-- pgss/1 models (12 features), as the README's numbers: the vectors below have 12
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats');
 SELECT version FROM query_perf_ml.train_model('gbm300', 'gradient_boosting', 'stats',
        '{"n_trees": 300, "max_depth": 6, "early_stopping_rounds": 0}');

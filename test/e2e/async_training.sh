@@ -63,10 +63,15 @@ check "async job finishes" "done" "$(wait_job "$j1" 60)"
 echo "# submit took $ms_submit ms; job: $(q "SELECT progress || ', ' || round(extract(epoch FROM finished_at - submitted_at)::numeric, 2) || ' s submit to finish' FROM query_perf_ml.training_jobs WHERE job_id = $j1")"
 q "SELECT version FROM query_perf_ml.train_model('s1', 'gradient_boosting', 'src', '{\"seed\": 7}')" >/dev/null
 check "async model predicts exactly like the synchronous one" "20000" \
-	"$(q "SELECT count(*) FILTER (WHERE query_perf_ml.predict('a1', features) = query_perf_ml.predict('s1', features)) FROM query_perf_ml.feature_vectors('src')")"
+	"$(q "SELECT count(*) FILTER (WHERE query_perf_ml.predict('a1', features) = query_perf_ml.predict('s1', features)) FROM query_perf_ml.feature_vectors('src', (SELECT feature_set FROM query_perf_ml.models WHERE name = 's1'))")"
 check "job row points at the stored model" "a1 1 postgres" \
 	"$(q "SELECT m.name || ' ' || m.version || ' ' || m.created_by FROM query_perf_ml.training_jobs j JOIN query_perf_ml.models m USING (model_id) WHERE j.job_id = $j1")"
 check "same options stored" "t" "$(q "SELECT a.options = s.options FROM query_perf_ml.models a, query_perf_ml.models s WHERE a.name = 'a1' AND s.name = 's1'")"
+# The job trains with the submitter's default feature set, as train_model would.
+ja=$(psql -X -qAt -v ON_ERROR_STOP=1 -d postgres -c "SET query_perf_ml.default_feature_set = 'pgss/1'" \
+	-c "SELECT query_perf_ml.train_model_async('a2', 'linear', 'src')")
+check "async job finishes with the submitter's default feature set" "done pgss/1" \
+	"$(wait_job "$ja" 60) $(q "SELECT feature_set FROM query_perf_ml.models WHERE name = 'a2'")"
 
 # 2. Progress while running, then cancel: cancelled, nothing written.
 j2=$(q "SELECT query_perf_ml.train_model_async('c1', 'random_forest', 'big', '{\"n_trees\": 3000, \"max_depth\": 6}')")

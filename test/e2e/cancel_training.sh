@@ -57,7 +57,7 @@ timeout_one() {	# timeout_one ALGORITHM TIMEOUT_MS
 		-c "SELECT 'start', extract(epoch FROM clock_timestamp())" \
 		-c "SET statement_timeout = $to" -c "$(train_sql "$alg")" -c "RESET statement_timeout" \
 		-c "SELECT 'end', extract(epoch FROM clock_timestamp())" \
-		-c "SELECT 'alive', query_perf_ml.predict('keep', array_fill(1::float8, ARRAY[12])) > 0" 2>&1 || true)
+		-c "SELECT 'alive', (query_perf_ml.predict_query_execution('{}'::jsonb, 'keep')).predicted_ms > 0" 2>&1 || true)
 	ms=$(awk -F'|' -v to="$to" '$1 == "start" { s = $2 } $1 == "end" { e = $2 } END { printf "%d", (e - s) * 1000 - to }' <<<"$out")
 	check "statement_timeout cancels $alg training" "1" "$(grep -c 'canceling statement due to statement timeout' <<<"$out")"
 	check "$alg: timeout answered within a second" "1" "$([ "$ms" -lt 1000 ] && echo 1 || echo "0 ($ms ms)")"
@@ -71,7 +71,7 @@ cancel_one() {	# cancel_one ALGORITHM DELAY_S
 	local alg=$1 delay=$2 pid="" out t_cancel ms bg
 	psql -X -qAt -d postgres -c "SET query_perf_ml.training_progress = off" -c "$(train_sql "$alg")" \
 		-c "SELECT 'end', extract(epoch FROM clock_timestamp())" \
-		-c "SELECT 'alive', query_perf_ml.predict('keep', array_fill(1::float8, ARRAY[12])) > 0" \
+		-c "SELECT 'alive', (query_perf_ml.predict_query_execution('{}'::jsonb, 'keep')).predicted_ms > 0" \
 		>"$QPM_DATA/cancel_$alg.out" 2>&1 &
 	bg=$!
 	for _ in $(seq 1 100); do

@@ -43,7 +43,8 @@ SELECT g::bigint AS queryid, 1 + g % 20 AS calls,
        (1 + g % 20) * (g % 7) AS shared_blks_read
   FROM generate_series(1, 500) g;
 ALTER TABLE stats ADD PRIMARY KEY (queryid);
-CREATE TABLE vecs AS SELECT queryid AS q, features AS v FROM query_perf_ml.feature_vectors('stats');
+-- the default feature set's vectors: the versions below are trained on it
+CREATE TABLE vecs AS SELECT queryid AS q, features AS v FROM query_perf_ml.feature_vectors('stats', 'pgss/2');
 -- what each version predicts (filled by the mutator) and what clients got
 CREATE TABLE expected (model_id bigint, q bigint, predicted float8, lower float8, upper float8,
                        bulk float8, PRIMARY KEY (model_id, q));

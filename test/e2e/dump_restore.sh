@@ -60,7 +60,8 @@ predictions() {	# predictions DB
 		q "$1" "SELECT query_perf_ml.activate_model('$name', $version)" >/dev/null
 		q "$1" "SELECT '$name/$version ' || string_agg(encode(float8send(p.predicted_ms), 'hex') || encode(float8send(p.lower_ms), 'hex')
 		                 || encode(float8send(p.upper_ms), 'hex') || encode(float8send(query_perf_ml.predict('$name', f.features)), 'hex'), ',' ORDER BY f.queryid)
-		          FROM query_perf_ml.feature_vectors('stats') f, query_perf_ml.predict_query_execution(f.queryid, '$name', 'stats') p
+		          FROM query_perf_ml.feature_vectors('stats', (SELECT feature_set FROM query_perf_ml.models WHERE name = '$name' AND version = $version)) f,
+		               query_perf_ml.predict_query_execution(f.queryid, '$name', 'stats') p
 		         WHERE f.queryid % 7 = 0"
 	done
 }

@@ -39,7 +39,8 @@ SELECT g::bigint AS queryid, 1 + g % 20 AS calls,
 SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{"n_trees": 100, "cv_folds": 2}');
 SELECT version FROM query_perf_ml.train_model('gbm', 'gradient_boosting', 'stats', '{"n_trees": 50, "cv_folds": 2, "seed": 7}');
 SELECT version FROM query_perf_ml.train_model('lin', 'linear', 'stats');
-CREATE TABLE vecs AS SELECT features AS v FROM query_perf_ml.feature_vectors('stats') LIMIT 1000;
+-- the default feature set's vectors (pgss/2), which the models above use
+CREATE TABLE vecs AS SELECT features AS v FROM query_perf_ml.feature_vectors('stats', 'pgss/2') LIMIT 1000;
 -- 100 000 rows of 12 features for the maintenance_work_mem part
 CREATE UNLOGGED TABLE big AS
 SELECT g::bigint % 20000 AS queryid, 1 + g % 20 AS calls,
@@ -134,6 +135,8 @@ train_at() {	# train_at MWM -> "rows_kept|notice lines|peak RSS kB"
 	psql -X -qAt -v ON_ERROR_STOP=1 -d postgres 2>&1 <<SQL
 SET maintenance_work_mem = '$1';
 SET query_perf_ml.training_progress = off;
+-- pgss/1 rows (12 doubles), as the README's numbers; pgss/2 (45) holds about a third as many
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SELECT 'rows', n_train + n_test FROM query_perf_ml.train_model('mwm_$1', 'gradient_boosting', 'big', '{"n_trees": 20, "cv_folds": 2}');
 SELECT 'hwm', (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+)'))[1];
 SQL

@@ -1,7 +1,8 @@
 /*
- * test_features.c — feature set 1 (pgss): registry, names, and every
- * formula of qpm_stmt_features against hand-computed values, plus the
- * missing-value and row-status rules.
+ * test_features.c — the statement-statistics feature sets pgss/1 and
+ * pgss/2: registry, names, labels, every formula against hand-computed
+ * values, the missing-value and row-status rules, and that pgss/2 begins
+ * with exactly pgss/1's values.
  */
 #include <float.h>
 #include <math.h>
@@ -104,7 +105,8 @@ test_feature_set_lookup(void)
 	int			i;
 
 	CHECK(qpm_feature_set_find(QPM_FS_STMT_STATS, QPM_FS_STMT_STATS_VERSION) == fs);
-	CHECK(qpm_feature_set_find(1, 2) == NULL);
+	CHECK(qpm_feature_set_find(1, 2) == &qpm_feature_set_stmt_stats_v2);
+	CHECK(qpm_feature_set_find(1, 3) == NULL);
 	CHECK(qpm_feature_set_find(1, 0) == NULL);
 	CHECK(qpm_feature_set_find(0, 1) == NULL);
 	CHECK(qpm_feature_set_find(2, 1) == NULL);
@@ -146,6 +148,23 @@ test_init(void)
 	CHECK(isnan(s.wal_bytes));
 	CHECK(isnan(s.plans));
 	CHECK(isnan(s.total_plan_time));
+	CHECK(isnan(s.blk_read_time));
+	CHECK(isnan(s.blk_write_time));
+	CHECK(isnan(s.temp_blk_read_time));
+	CHECK(isnan(s.temp_blk_write_time));
+	CHECK(isnan(s.wal_records));
+	CHECK(isnan(s.wal_fpi));
+	CHECK(isnan(s.local_blks_dirtied));
+	CHECK(isnan(s.local_blks_written));
+	CHECK(isnan(s.jit_functions));
+	CHECK(isnan(s.jit_generation_time));
+	CHECK(isnan(s.jit_inlining_count));
+	CHECK(isnan(s.jit_inlining_time));
+	CHECK(isnan(s.jit_optimization_count));
+	CHECK(isnan(s.jit_optimization_time));
+	CHECK(isnan(s.jit_emission_time));
+	CHECK(isnan(s.jit_deform_time));
+	CHECK(isnan(s.observed_at));
 }
 
 /* Every formula on one row of round numbers. */
@@ -566,6 +585,303 @@ test_query_text(void)
 	CHECK(f[COMPLEXITY] == 0.0);
 }
 
+
+/* pgss/2's positions after the twelve of pgss/1, spelled out here too. */
+enum
+{
+	BLK_READ_TIME = 12, BLK_WRITE_TIME, TEMP_TIME, WAL_RECORDS, WAL_FPI,
+	LOCAL_DW, PLANS_PER_CALL, JIT_FUNCTIONS, JIT_TIME, JIT_INLINING,
+	JIT_OPTIMIZATION, TOKENS, SELECTS, JOINS, GROUP_BYS, ORDER_BYS,
+	DISTINCTS, SET_OPS, WINDOWS, FUNCTIONS, AGGREGATES, LIMITS, CTES,
+	PREDICATES, PATTERNS, IN_LISTS, PARAMS, KIND_SELECT, KIND_INSERT,
+	KIND_UPDATE, KIND_DELETE, KIND_MERGE, KIND_OTHER, N_V2
+};
+
+/* full_row plus the columns only pgss/2 reads (calls = 4). */
+static void
+full_row_v2(QpmStmtStats *s)
+{
+	full_row(s);
+	s->blk_read_time = 6;
+	s->blk_write_time = 2;
+	s->temp_blk_read_time = 1;
+	s->temp_blk_write_time = 3;
+	s->wal_records = 12;
+	s->wal_fpi = 4;
+	s->local_blks_dirtied = 5;
+	s->local_blks_written = 3;
+	s->jit_functions = 8;
+	s->jit_generation_time = 1;
+	s->jit_inlining_count = 2;
+	s->jit_inlining_time = 2;
+	s->jit_optimization_count = 4;
+	s->jit_optimization_time = 3;
+	s->jit_emission_time = 6;
+	s->jit_deform_time = 4;
+}
+
+/* pgss/2: id, version, label, width, pgss/1's names first, no empty entry. */
+static void
+test_v2_metadata(void)
+{
+	const QpmFeatureSet *v1 = &qpm_feature_set_stmt_stats;
+	const QpmFeatureSet *v2 = &qpm_feature_set_stmt_stats_v2;
+	char		label[QPM_FS_LABEL_LEN];
+	int			i,
+				j;
+
+	CHECK(N_V2 == QPM_STMT2_N_FEATURES);
+	CHECK(v2->id == QPM_FS_STMT_STATS && v2->version == 2);
+	CHECK(strcmp(v2->name, "pgss") == 0);
+	CHECK(v2->n_features == QPM_STMT2_N_FEATURES);
+	CHECK(v2->n_features <= QPM_MAX_FEATURES);
+	qpm_feature_set_label(v2, label, sizeof(label));
+	CHECK(strcmp(label, "pgss/2") == 0);
+	qpm_feature_set_label(v1, label, sizeof(label));
+	CHECK(strcmp(label, "pgss/1") == 0);
+	for (i = 0; i < QPM_STMT_N_FEATURES; i++)
+	{
+		CHECK(strcmp(v2->names[i], v1->names[i]) == 0);
+		CHECK(strcmp(v2->descriptions[i], v1->descriptions[i]) == 0);
+	}
+	for (i = 0; i < v2->n_features; i++)
+	{
+		CHECK(v2->names[i] != NULL && v2->descriptions[i] != NULL);
+		if (v2->names[i] == NULL || v2->descriptions[i] == NULL)
+			continue;
+		CHECK(strlen(v2->descriptions[i]) > 10 && strlen(v2->descriptions[i]) < 120);
+		CHECK(strchr(v2->descriptions[i], '\n') == NULL);
+		CHECK(qpm_feature_set_index(v2, v2->names[i]) == i);	/* names unique */
+		/* never the target or its statistics */
+		CHECK(strstr(v2->names[i], "exec_time") == NULL);
+		CHECK(strstr(v2->names[i], "stddev") == NULL);
+		for (j = 0; j < v2->n_inputs; j++)
+			CHECK(strstr(v2->inputs[j], "exec_time") == NULL);
+	}
+	CHECK(strcmp(v2->names[JIT_TIME], "jit_time_per_call") == 0);
+	CHECK(strcmp(v2->names[KIND_OTHER], "kind_other") == 0);
+	/* pgss/1 reads a subset of pgss/2's inputs */
+	for (i = 0; i < v1->n_inputs; i++)
+	{
+		int			found = 0;
+
+		for (j = 0; j < v2->n_inputs; j++)
+			found |= strcmp(v1->inputs[i], v2->inputs[j]) == 0;
+		CHECK(found);
+	}
+	CHECK(v1->row_features == qpm_stmt_features);
+	CHECK(v2->row_features == qpm_stmt_features_v2);
+}
+
+/* A set without a row function (its rows carry a vector) yields nothing, never a crash. */
+static void
+test_set_without_row_function(void)
+{
+	static const char *const names[2] = {"a", "b"};
+	const QpmFeatureSet vector_set = {9, 1, "vec", 2, names, names, 0, NULL, NULL};
+	QpmStmtStats s;
+	double		f[2] = {1, 2};
+	double		t = 3;
+
+	full_row(&s);
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_CALLS);
+	CHECK(isnan(f[0]) && isnan(f[1]) && isnan(t));
+	CHECK(qpm_row_features(&vector_set, &s, f, NULL) == QPM_ROW_BAD_CALLS);
+}
+
+/* Labels and the registry walk, including misses. */
+static void
+test_labels(void)
+{
+	CHECK(qpm_feature_set_by_label("pgss/1") == &qpm_feature_set_stmt_stats);
+	CHECK(qpm_feature_set_by_label("pgss/2") == &qpm_feature_set_stmt_stats_v2);
+	CHECK(qpm_feature_set_by_label("pgss/3") == NULL);
+	CHECK(qpm_feature_set_by_label("PGSS/1") == NULL);
+	CHECK(qpm_feature_set_by_label("pgss") == NULL);
+	CHECK(qpm_feature_set_by_label("pgss/1 ") == NULL);
+	CHECK(qpm_feature_set_by_label("") == NULL);
+	CHECK(qpm_feature_set_by_label(NULL) == NULL);
+	CHECK(qpm_feature_set_at(0) == &qpm_feature_set_stmt_stats);
+	CHECK(qpm_feature_set_at(1) == &qpm_feature_set_stmt_stats_v2);
+	CHECK(qpm_feature_set_at(2) == NULL);
+	CHECK(qpm_feature_set_at(-1) == NULL);
+	/* a pgss/2-only name is unknown to pgss/1 */
+	CHECK(qpm_feature_set_index(&qpm_feature_set_stmt_stats, "query_joins") == -1);
+	CHECK(qpm_feature_set_index(&qpm_feature_set_stmt_stats_v2, "query_joins") == JOINS);
+}
+
+/* Every pgss/2 formula on one row; the first twelve equal pgss/1's bit for bit. */
+static void
+test_v2_full_row(void)
+{
+	static const char q[] =
+		"WITH w AS (SELECT a, count(*) FROM t WHERE b LIKE $1 GROUP BY a) "
+		"SELECT DISTINCT w.a, lower(x) FROM w JOIN u ON u.a = w.a "
+		"WHERE u.c IN ($2, $3) ORDER BY 1 LIMIT $4";
+	QpmStmtStats s;
+	double		f1[QPM_STMT_N_FEATURES];
+	double		f2[QPM_STMT2_N_FEATURES];
+	double		t1 = -1,
+				t2 = -2;
+	int			i;
+
+	full_row_v2(&s);
+	s.query = q;
+	s.query_len = strlen(q);
+	CHECK(qpm_row_features(&qpm_feature_set_stmt_stats, &s, f1, &t1) == QPM_ROW_OK);
+	CHECK(qpm_row_features(&qpm_feature_set_stmt_stats_v2, &s, f2, &t2) == QPM_ROW_OK);
+	CHECK(t1 == t2 && t1 == 2.5);
+	for (i = 0; i < QPM_STMT_N_FEATURES; i++)
+		CHECK(memcmp(&f1[i], &f2[i], sizeof(double)) == 0);
+	CHECK_NEAR(f2[BLK_READ_TIME], 1.5, TOL);	/* 6 / 4 */
+	CHECK_NEAR(f2[BLK_WRITE_TIME], 0.5, TOL);
+	CHECK_NEAR(f2[TEMP_TIME], 1.0, TOL);		/* (1 + 3) / 4 */
+	CHECK_NEAR(f2[WAL_RECORDS], 3.0, TOL);
+	CHECK_NEAR(f2[WAL_FPI], 1.0, TOL);
+	CHECK_NEAR(f2[LOCAL_DW], 2.0, TOL);			/* (5 + 3) / 4 */
+	CHECK_NEAR(f2[PLANS_PER_CALL], 0.5, TOL);	/* 2 plans / 4 calls */
+	CHECK_NEAR(f2[JIT_FUNCTIONS], 2.0, TOL);
+	CHECK_NEAR(f2[JIT_TIME], 4.0, TOL);			/* (1 + 2 + 3 + 6 + 4) / 4 */
+	CHECK_NEAR(f2[JIT_INLINING], 0.5, TOL);
+	CHECK_NEAR(f2[JIT_OPTIMIZATION], 1.0, TOL);
+	CHECK(f2[SELECTS] == 2 && f2[JOINS] == 1 && f2[GROUP_BYS] == 1);
+	CHECK(f2[ORDER_BYS] == 1 && f2[DISTINCTS] == 1 && f2[SET_OPS] == 0);
+	CHECK(f2[WINDOWS] == 0 && f2[AGGREGATES] == 1 && f2[FUNCTIONS] == 2);
+	CHECK(f2[LIMITS] == 1 && f2[CTES] == 1 && f2[PATTERNS] == 1);
+	CHECK(f2[PREDICATES] == 3);		/* LIKE, =, IN */
+	CHECK(f2[IN_LISTS] == 1 && f2[PARAMS] == 4);
+	CHECK(f2[TOKENS] > 40);
+	CHECK(f2[KIND_SELECT] == 1 && f2[KIND_INSERT] == 0 && f2[KIND_UPDATE] == 0);
+	CHECK(f2[KIND_DELETE] == 0 && f2[KIND_MERGE] == 0 && f2[KIND_OTHER] == 0);
+	for (i = 0; i < QPM_STMT2_N_FEATURES; i++)
+		CHECK(isfinite(f2[i]));
+}
+
+/* Missing inputs: only their features are missing; JIT deforming is optional. */
+static void
+test_v2_missing(void)
+{
+	QpmStmtStats s;
+	double		f[QPM_STMT2_N_FEATURES];
+	double		t;
+	int			i,
+				n_nan;
+
+	/* a pgss/1-style source (no new columns): the new counters are missing */
+	full_row(&s);
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+	for (i = 0, n_nan = 0; i < QPM_STMT2_N_FEATURES; i++)
+		n_nan += isnan(f[i]);
+	CHECK(n_nan == JIT_OPTIMIZATION - BLK_READ_TIME + 1 - 1);	/* all but plans_per_call */
+	CHECK(!isnan(f[PLANS_PER_CALL]));
+	CHECK(!isnan(f[TOKENS]) && f[KIND_SELECT] == 1);
+
+	/* before 17 there is no deforming time: the other four still count */
+	full_row_v2(&s);
+	s.jit_deform_time = NAN;
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+	CHECK_NEAR(f[JIT_TIME], 3.0, TOL);			/* (1 + 2 + 3 + 6) / 4 */
+	s.jit_emission_time = NAN;
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+	CHECK(isnan(f[JIT_TIME]));
+	/* half a sum is missing, not smaller */
+	s.temp_blk_write_time = NAN;
+	s.local_blks_written = NAN;
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+	CHECK(isnan(f[TEMP_TIME]) && isnan(f[LOCAL_DW]));
+
+	/* no text: every text feature is missing, the counters are not */
+	full_row_v2(&s);
+	s.query = NULL;
+	s.query_len = 0;
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+	for (i = TOKENS; i < N_V2; i++)
+		CHECK(isnan(f[i]));
+	CHECK(isnan(f[COMPLEXITY]));
+	CHECK(!isnan(f[JIT_TIME]));
+
+	/* empty text: counts 0, kind other */
+	s.query = "";
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+	CHECK(f[TOKENS] == 0 && f[KIND_OTHER] == 1 && f[KIND_SELECT] == 0);
+}
+
+/* Statuses as for pgss/1: bad calls blank the whole vector, bad time keeps it. */
+static void
+test_v2_statuses(void)
+{
+	QpmStmtStats s;
+	double		f[QPM_STMT2_N_FEATURES];
+	double		t = 0;
+	int			i;
+
+	full_row_v2(&s);
+	s.calls = 0;
+	for (i = 0; i < QPM_STMT2_N_FEATURES; i++)
+		f[i] = 7;
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_BAD_CALLS);
+	CHECK(isnan(t));
+	for (i = 0; i < QPM_STMT2_N_FEATURES; i++)
+		CHECK(isnan(f[i]));
+
+	full_row_v2(&s);
+	s.total_exec_time = -1;
+	CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_BAD_TIME);
+	CHECK(isnan(t));
+	CHECK_NEAR(f[JIT_TIME], 4.0, TOL);
+	CHECK(qpm_stmt_features_v2(&s, f, NULL) == QPM_ROW_OK);
+}
+
+/* Each statement kind sets exactly one of the six flags. */
+static void
+test_v2_kinds(void)
+{
+	static const struct
+	{
+		const char *q;
+		int			pos;
+	}			cases[] =
+	{
+		{"SELECT 1", KIND_SELECT},
+		{"(SELECT 1) UNION (SELECT 2)", KIND_SELECT},
+		{"VALUES ($1)", KIND_SELECT},
+		{"TABLE t", KIND_SELECT},
+		{"/* app */ select 1", KIND_SELECT},
+		{"INSERT INTO t VALUES ($1)", KIND_INSERT},
+		{"WITH d AS (DELETE FROM t RETURNING *) INSERT INTO u SELECT * FROM d", KIND_INSERT},
+		{"update t set a = $1", KIND_UPDATE},
+		{"WITH RECURSIVE r AS (SELECT 1) UPDATE t SET a = (SELECT 1 FROM r)", KIND_UPDATE},
+		{"DELETE FROM t WHERE a = $1", KIND_DELETE},
+		{"MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN DELETE", KIND_MERGE},
+		{"CREATE TABLE t AS SELECT 1", KIND_OTHER},
+		{"EXPLAIN SELECT 1", KIND_OTHER},
+		{"VACUUM t", KIND_OTHER},
+		{"WITH x AS (SELECT 1)", KIND_OTHER},
+		{"'SELECT'", KIND_OTHER},
+		{"E'x' SELECT", KIND_OTHER},
+		{"$1 SELECT", KIND_OTHER},
+	};
+	QpmStmtStats s;
+	double		f[QPM_STMT2_N_FEATURES];
+	double		t;
+	size_t		c;
+	int			k;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+	{
+		full_row(&s);
+		s.query = cases[c].q;
+		s.query_len = strlen(cases[c].q);
+		CHECK(qpm_stmt_features_v2(&s, f, &t) == QPM_ROW_OK);
+		for (k = KIND_SELECT; k <= KIND_OTHER; k++)
+		{
+			if (f[k] != (k == cases[c].pos ? 1.0 : 0.0))
+				fprintf(stderr, "kind case \"%s\", flag %d = %g\n", cases[c].q, k, f[k]);
+			CHECK(f[k] == (k == cases[c].pos ? 1.0 : 0.0));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -581,5 +897,12 @@ main(void)
 	RUN(test_mean_exec_time_fallback);
 	RUN(test_extreme_counters);
 	RUN(test_query_text);
+	RUN(test_v2_metadata);
+	RUN(test_set_without_row_function);
+	RUN(test_labels);
+	RUN(test_v2_full_row);
+	RUN(test_v2_missing);
+	RUN(test_v2_statuses);
+	RUN(test_v2_kinds);
 	return unit_report("test_features");
 }

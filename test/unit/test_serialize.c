@@ -686,7 +686,9 @@ test_header_errors(void)
 	CHECK(header_u16_fails(6, 0, "unsupported algorithm 0"));
 	CHECK(header_u16_fails(6, 999, "unsupported algorithm 999"));
 	CHECK(header_u16_fails(8, 99, "unknown feature set 99 version 1"));
-	CHECK(header_u16_fails(10, 2, "unknown feature set 1 version 2"));
+	CHECK(header_u16_fails(10, 3, "unknown feature set 1 version 3"));
+	/* a pgss/1 blob relabelled pgss/2: the width no longer matches */
+	CHECK(header_u16_fails(10, QPM_FS_STMT_STATS_V2, "feature count 12 does not match"));
 	CHECK(header_u16_fails(12, QPM_STMT_N_FEATURES - 1,
 						   "feature count 11 does not match"));
 	CHECK(header_u16_fails(12, QPM_MAX_FEATURES + 1,

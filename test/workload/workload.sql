@@ -11,15 +11,15 @@
  * (re)defines the functions, which is idempotent):
  *
  *   psql -X -q -v ON_ERROR_STOP=1 -d DB -f test/workload/workload.sql \
- *        -v scale=1.0 -v n_statements=600 -v repeats=5 -v seed=1
+ *        -v scale=1.0 -v n_statements=600 -v repeats=5 -v seed=1 [-v jit=true]
  *
  *   -v scale=S        SELECT qpm_workload.setup(S), then VACUUM (ANALYZE) the
  *                     workload tables (hint bits, visibility map, stats)
  *   -v n_statements=N \connect (fresh backend), pg_stat_statements_reset()
  *                     (if that extension is installed in DB; skip with
  *                     -v reset=0), then
- *                     SELECT * FROM qpm_workload.run(N, repeats, seed)
- *                     (-v repeats / -v seed default to 5 / 1)
+ *                     SELECT * FROM qpm_workload.run(N, repeats, seed, jit)
+ *                     (-v repeats / -v seed / -v jit default to 5 / 1 / false)
  *   Do not combine -v scale with psql -1 (VACUUM cannot run in a transaction).
  *
  * or by hand:
@@ -50,7 +50,8 @@
  *       Takes ~7 s (scale 1.0) / ~1 s (scale 0.1) on 2 cores.  New tables
  *       mean new OIDs, so queryids are only stable between two setup()s.
  *
- *   run(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1)
+ *   run(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1,
+ *       jit boolean DEFAULT false)
  *       RETURNS TABLE(statements, executions, failures, lowmem_statements,
  *                     elapsed_ms)
  *       Executes n_statements structurally different statements (every one
@@ -75,7 +76,10 @@
  *       run(600, r, s); the constants depend only on seed (same rows per
  *       statement on every run with the same setup).  Scratch tables are
  *       reset at the start.  jit is turned off for the transaction (JIT
- *       compile time is invisible in the counters); nothing else is changed,
+ *       compile time is invisible in pgss/1's counters) unless jit => true,
+ *       which leaves the server's jit settings (on by default: statements
+ *       costlier than jit_above_cost are compiled, which fills the jit_*
+ *       columns of pg_stat_statements 15+); nothing else is changed,
  *       so parallel query is used where the planner wants it.  Everything
  *       runs in the caller's transaction; a failing statement is caught,
  *       reported as a WARNING and counted in `failures` (expected: 0).
@@ -1444,7 +1448,8 @@ $fn$;
 -- ---------------------------------------------------------------------------
 -- run(n_statements, repeats, seed): execute the workload
 -- ---------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION qpm_workload.run(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1)
+CREATE OR REPLACE FUNCTION qpm_workload.run(n_statements int DEFAULT 600, repeats int DEFAULT 5, seed int DEFAULT 1,
+											 jit boolean DEFAULT false)
 RETURNS TABLE(statements int, executions int, failures int, lowmem_statements int, elapsed_ms float8)
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
@@ -1469,8 +1474,11 @@ BEGIN
 	  INTO sqls, lows
 	  FROM qpm_workload.statements(n_statements, seed) s;
 	PERFORM qpm_workload.reset_scratch();
-	-- JIT compile time is invisible in the counters the model learns from
-	dummy := set_config('jit', 'off', true);
+	-- Off by default: JIT compile time is invisible in the counters feature
+	-- set pgss/1 learns from (pgss/2 reads the jit_* columns)
+	IF NOT coalesce(jit, false) THEN
+		dummy := set_config('jit', 'off', true);
+	END IF;
 	PERFORM setseed(hashint4(coalesce(seed, 1) + 7919)::float8 / 2147483648.0);
 	FOR rep IN 1 .. repeats LOOP
 		FOR i IN 1 .. cardinality(sqls) LOOP
@@ -1564,7 +1572,7 @@ $fn$;
 
 -- ---------------------------------------------------------------------------
 -- optional driver: psql -v scale=... -v n_statements=... [-v repeats=R]
---                  [-v seed=S] [-v reset=0]
+--                  [-v seed=S] [-v reset=0] [-v jit=true]
 -- ---------------------------------------------------------------------------
 RESET client_min_messages;
 \set QUIET :qpm_saved_quiet
@@ -1592,10 +1600,14 @@ RESET client_min_messages;
 	\else
 		\set reset 1
 	\endif
+	\if :{?jit}
+	\else
+		\set jit false
+	\endif
 	SELECT (:reset::int <> 0 AND EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_stat_statements')) AS qpm_do_reset \gset
 	\if :qpm_do_reset
 		SELECT 'pg_stat_statements reset' AS qpm_workload FROM pg_stat_statements_reset();
 	\endif
-	\echo qpm_workload: run(:n_statements, :repeats, :seed)
-	SELECT * FROM qpm_workload.run(:n_statements, :repeats, :seed);
+	\echo qpm_workload: run(:n_statements, :repeats, :seed, :jit)
+	SELECT * FROM qpm_workload.run(:n_statements, :repeats, :seed, :jit);
 \endif

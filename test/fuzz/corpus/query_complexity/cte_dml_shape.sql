@@ -1,0 +1,1 @@
+WITH d AS MATERIALIZED (DELETE FROM t WHERE a = ANY ($1) RETURNING *), e AS NOT MATERIALIZED (SELECT count(*), string_agg(b, $2) FROM d) INSERT INTO s.u (a, b) SELECT lower(x), y FROM e WHERE x IN ($3, $4) AND y !~* $5 AND z BETWEEN $6 AND $7 LIMIT $8

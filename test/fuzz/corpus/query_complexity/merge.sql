@@ -1,0 +1,1 @@
+MERGE INTO t USING (VALUES ($1)) v(a) ON t.a = v.a WHEN MATCHED THEN UPDATE SET b = pg_catalog.now() WHEN NOT MATCHED THEN INSERT (a) VALUES (v.a)
