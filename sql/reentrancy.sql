@@ -4,7 +4,9 @@
 -- reset of every relation cache entry, nested scans, and errors caught
 -- inside the source.  Each call must answer exactly what it answers on a
 -- plain table (before pins, it walked freed trees and the server crashed).
+-- The models are pgss/1's: the source's rows predict from 12-value vectors.
 SET query_perf_ml.training_progress = off;
+SET query_perf_ml.default_feature_set = 'pgss/1';
 CREATE TABLE re_src AS SELECT * FROM synth WHERE queryid <= 60;
 -- 20 linear models, and a gradient boosting model whose forest is one
 -- allocation of about 1 MB (freed, it is unmapped: a stale read faults).
@@ -67,6 +69,7 @@ CREATE VIEW re_view AS SELECT * FROM re_src WHERE re_gate(queryid);
 
 -- A fresh backend: its first freed forest is returned to the system.
 \c
+SET query_perf_ml.default_feature_set = 'pgss/1';
 SET query_perf_ml.training_progress = off;
 SET client_min_messages = warning;
 SELECT cache_misses AS misses0 FROM query_perf_ml.status() \gset
