@@ -19,7 +19,8 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \
 	src/sql_export.o src/sql_explain.o \
 	src/training_jobs.o src/worker_launcher.o src/prediction_log.o \
-	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o
+	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o \
+	src/plan_source.o src/sql_predict_statement.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
