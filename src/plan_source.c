@@ -221,7 +221,7 @@ row_vector(Datum d, int64 queryid, const QpmSource *src, double *x, int n)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("features of a row of statement " INT64_FORMAT " in %s are not a vector of %d values",
 						queryid, src->display, n),
-				 errdetail("Feature set %s has %d features; the row has %d elements in %d dimensions.",
+				 errdetail("Feature set %s has %d features; the row has %d elements (dimensions: %d).",
 						   qpm_feature_set_label_str(src->feature_set), n,
 						   ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)), ARR_NDIM(arr)),
 				 errhint("SELECT * FROM query_perf_ml.feature_names('%s') lists them in order.",
