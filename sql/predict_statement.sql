@@ -134,6 +134,21 @@ SELECT abs(a.predicted_ms - b.predicted_ms) < 1e-9 AS same_prediction
   FROM query_perf_ml.predict_statement('SELECT count(*) FROM ps_t WHERE id < 7777', 'ps_copy') a,
        query_perf_ml.predict_statement('SELECT count(*) FROM ps_t WHERE id < 7777', 'ps_linear') b;
 
+-- Re-entrancy: planning may run user code (an immutable function folded by
+-- the planner) that predicts or drops models itself; the model is looked up
+-- only after planning, and what planning did is rolled back with it.
+CREATE FUNCTION ps_nested() RETURNS float8 IMMUTABLE LANGUAGE sql AS
+$$ SELECT predicted_ms FROM query_perf_ml.predict_statement('SELECT count(*) FROM ps_t', 'ps_linear') $$;
+SELECT abs(p.predicted_ms - q.predicted_ms) < 1e-9 AS nested_same
+  FROM query_perf_ml.predict_statement('SELECT ps_nested()', 'ps_linear') p,
+       query_perf_ml.predict_statement('SELECT 1', 'ps_linear') q;
+CREATE FUNCTION ps_drop_copy() RETURNS int IMMUTABLE LANGUAGE sql AS
+$$ SELECT query_perf_ml.drop_model('ps_copy') $$;
+SELECT model_name, predicted_ms > 0 AS predicted
+  FROM query_perf_ml.predict_statement('SELECT ps_drop_copy()', 'ps_copy');
+SELECT count(*) AS ps_copy_still_there FROM query_perf_ml.models WHERE name = 'ps_copy';
+DROP FUNCTION ps_nested(), ps_drop_copy();
+
 -- A row whose vector has the wrong length is an error naming the statement.
 INSERT INTO ps_src VALUES (999, now(), 1, ARRAY[1, 2, 3]);
 SELECT * FROM query_perf_ml.train_model('ps_bad', 'linear', 'ps_src');
