@@ -61,6 +61,17 @@ SELECT p.queryid = s.queryid AS queryid_matches_pg_stat_statements
   FROM query_perf_ml.predict_statement('SELECT count(*) FROM ps_t WHERE id < 7777') p,
        pg_stat_statements s WHERE s.query = 'SELECT count(*) FROM ps_t WHERE id < $1';
 
+-- With log_predictions on, the prediction is logged under that queryid,
+-- to be matched later with the statement's runs; a failed call logs nothing.
+SET query_perf_ml.log_predictions = on;
+SELECT predicted_ms > 0 AS predicted FROM query_perf_ml.predict_statement('SELECT count(*) FROM ps_t WHERE id < 4242');
+SELECT * FROM query_perf_ml.predict_statement('SELECT count(*) FROM ps_t WHERE id < $1::text');
+RESET query_perf_ml.log_predictions;
+SELECT l.model_name, l.queryid = p.queryid AS same_queryid, abs(l.predicted_ms - p.predicted_ms) < 1e-9 AS same_ms
+  FROM query_perf_ml.prediction_log l,
+       query_perf_ml.predict_statement('SELECT count(*) FROM ps_t WHERE id < 4242') p
+ WHERE l.model_name = 'ps_linear';
+
 -- The explanation adds up to the log of the prediction.
 SELECT count(*) AS rows, abs(sum(contribution) - ln((SELECT predicted_ms FROM
          query_perf_ml.predict_statement('SELECT * FROM ps_t WHERE k = 5 ORDER BY pad LIMIT 5')))) < 1e-6 AS adds_up
