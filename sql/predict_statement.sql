@@ -164,6 +164,7 @@ INSERT INTO ps_src VALUES (999, now(), 1, ARRAY[1, 2, 3]);
 SELECT * FROM query_perf_ml.train_model('ps_bad', 'linear', 'ps_src');
 SELECT count(*) FROM query_perf_ml.models WHERE name = 'ps_bad';
 
+DELETE FROM query_perf_ml.prediction_log WHERE model_name = 'ps_linear';
 SELECT query_perf_ml.drop_model(name) FROM (VALUES ('ps_linear'), ('ps_pgss'), ('ps_time'), ('ps_auto'), ('ps_copy')) m(name);
 DROP TABLE ps_t, ps_src, ps_secret;
 DROP FUNCTION ps_vector(text);
