@@ -100,6 +100,11 @@ SELECT * FROM query_perf_ml.predict_statement(NULL);
 SELECT * FROM query_perf_ml.explain_statement_prediction(NULL);
 SELECT * FROM query_perf_ml.predict_statement('SELECT 1', 'no_such_model');
 SELECT to_regclass('ps_never') IS NULL AS nothing_created;
+SELECT * FROM query_perf_ml.predict_statement('-- only a comment');
+SELECT * FROM query_perf_ml.predict_statement('SELECT 1', '');
+SELECT * FROM query_perf_ml.predict_statement('SELECT 1', repeat('m', 100));
+SELECT predicted_ms > 0 AS a_2001_branch_union
+  FROM query_perf_ml.predict_statement(repeat('SELECT 1 UNION ALL ', 2000) || 'SELECT 1', 'ps_linear');
 
 -- A table the caller cannot read: 42501, as running the statement would be.
 CREATE ROLE regress_qpm_ps;
