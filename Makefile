@@ -19,12 +19,13 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \
 	src/sql_export.o src/sql_explain.o \
 	src/training_jobs.o src/worker_launcher.o src/prediction_log.o \
-	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o
+	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o \
+	src/plan_source.o src/sql_predict_statement.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
 
-REGRESS = setup features training prediction trees explain feature_sets export pgss history errors catalog permissions cache reentrancy training_jobs plan_features bad_inputs oldextversions comments cleanup
+REGRESS = setup features training prediction trees explain feature_sets export pgss history errors catalog permissions cache reentrancy training_jobs plan_features predict_statement bad_inputs oldextversions comments cleanup
 # Tests that need query_perf_ml in shared_preload_libraries run on a second
 # temporary instance (test/regress_preload.conf), so the instance of REGRESS
 # stays exactly as a user without the preload has it; installcheck runs them

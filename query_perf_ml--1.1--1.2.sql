@@ -492,6 +492,25 @@ COMMENT ON FUNCTION query_perf_ml.purge_history(interval) IS
     'delete history, logged predictions and plan samples older than older_than (NULL: history_retention); returns the history rows deleted';
 
 -- ---------------------------------------------------------------------------
+-- Predicting statements that have never run (README "Predicting a statement
+-- before it runs"): the statement is planned as plan_features() plans it,
+-- never executed, and its plan/1 vector goes through a plan/1 model (by
+-- default the most recently activated one).  Both run as the caller (not
+-- SECURITY DEFINER); VOLATILE and PARALLEL UNSAFE because planning runs in
+-- a subtransaction.  explain_prediction keeps its (bigint, ...) and
+-- (jsonb, ...) forms only: a text overload would take untyped literals.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION query_perf_ml.predict_statement(sql text, model text DEFAULT NULL)
+RETURNS query_perf_ml.prediction
+AS 'MODULE_PATHNAME', 'qpm_predict_statement'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+
+CREATE FUNCTION query_perf_ml.explain_statement_prediction(sql text, model text DEFAULT NULL)
+RETURNS TABLE (feature text, value double precision, contribution double precision)
+AS 'MODULE_PATHNAME', 'qpm_explain_statement_prediction'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE ROWS 46;
+
+-- ---------------------------------------------------------------------------
 -- Comments: every object explains itself in psql (\dn+, \df+, \d+, \dT+).
 -- sql/comments.sql fails when an object of the schema has none.
 -- ---------------------------------------------------------------------------
@@ -564,3 +583,7 @@ COMMENT ON FUNCTION query_perf_ml.history_retention() IS
   'The query_perf_ml.history_retention setting as an interval (NULL when 0: keep forever)';
 COMMENT ON FUNCTION query_perf_ml.anomalies(text, regclass, integer) IS
   'Statements slower than the upper end of their prediction interval, ranked by the excess time they cost';
+COMMENT ON FUNCTION query_perf_ml.predict_statement(text, text) IS
+  'Predicted execution time of one statement that need not have run: planned with the caller''s privileges, never executed, predicted by a plan/1 model';
+COMMENT ON FUNCTION query_perf_ml.explain_statement_prediction(text, text) IS
+  'Contribution of each plan/1 feature (exact SHAP values on the log-ms scale) to predict_statement''s prediction';

@@ -52,6 +52,10 @@ typedef struct QpmSource
 	bool		has_time;		/* has interval_end (split by time) */
 	const QpmFeatureSet *feature_set;	/* whose inputs are read */
 	char	   *column_sql[QPM_SOURCE_COLUMNS];	/* float8 expression, or NULL */
+	/* a plan source (plan_source.c): has_time means captured_at */
+	bool		plan;
+	bool		plan_has_completed;
+	bool		plan_has_label; /* a feature_set column */
 } QpmSource;
 
 /* Per-row callback; row memory is valid only during the call. */
@@ -76,6 +80,18 @@ int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
+
+/* ---- plan_source.c: plan samples (a ready vector per execution) ---- */
+
+/* Has the relation plan_samples' columns (features, exec_ms) and no calls? */
+bool		qpm_plan_source_shaped(Oid relid);
+/* Resolve a plan source (InvalidOid = query_perf_ml.plan_samples) for fs, or ERROR 42804. */
+void		qpm_plan_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src);
+int64		qpm_plan_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
+								 QpmRowCallback cb, void *arg);
+double		qpm_plan_source_time_cutoff(const QpmSource *src, double fraction);
+/* options with "feature_set": "plan/1" added when relid is a plan source and none was given. */
+Jsonb	   *qpm_plan_source_options(Oid relid, Jsonb *options);
 
 /* ---- catalog.c: the model_store and prediction_log tables ---- */
 
@@ -155,6 +171,14 @@ void		qpm_model_cache_stats(int *entries, int64 *hits, int64 *misses,
 								  int64 *invalidations);
 /* Deserialize a blob or ERROR (corrupted model). */
 void		qpm_model_from_blob(const bytea *blob, const char *what, QpmModel *out);
+
+/* ---- sql_predict.c, sql_explain.c: result rows shared with predict_statement ---- */
+/* The prediction composite of fcinfo's result type (queryid NULL unless has_queryid). */
+Datum		qpm_prediction_datum(FunctionCallInfo fcinfo, bool has_queryid, int64 queryid,
+								 const QpmCachedModel *cm, const QpmPrediction *pr);
+/* explain_prediction's rows (feature, value, contribution) of raw for cm, then the base. */
+void		qpm_emit_explanation(FunctionCallInfo fcinfo, const QpmCachedModel *cm,
+								 const double *raw);
 
 /* ---- prediction_log.c: the log_predictions policy ---- */
 /* Log a prediction by queryid if the setting asks and the transaction may write. */

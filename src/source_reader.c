@@ -18,7 +18,9 @@
  * Rows are read through an SPI cursor in batches of
  * query_perf_ml.source_batch_rows, so a source of any size is never
  * materialized: per-batch memory is reset, and the callback decides what
- * to keep.  The query runs as the calling user, so training and validation
+ * to keep.  A feature set whose rows carry a ready vector (plan/1) reads
+ * plan samples instead: plan_source.c, which open, scan and the time
+ * cutoff hand over to.  The query runs as the calling user, so training and validation
  * see exactly what the caller may read.  Every identifier in the generated
  * query is quoted and every function and type schema-qualified.
  */
@@ -194,11 +196,11 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 
 	memset(src, 0, sizeof(*src));
 	if (fs->row_features == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("feature set %s is not computed from pg_stat_statements rows",
-						qpm_feature_set_label_str(fs)),
-				 errhint("Feature sets read from such sources: pgss/1, pgss/2.")));
+	{
+		/* rows carrying a ready vector: plan samples */
+		qpm_plan_source_open(relid, fs, src);
+		return;
+	}
 	if (!OidIsValid(relid))
 		relid = default_source();
 	relname = get_rel_name(relid);
@@ -219,6 +221,14 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 											   relname);
 	src->display = src->qualname;
 
+	if (qpm_plan_source_shaped(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("source relation %s holds plan samples, not statement statistics",
+						src->display),
+				 errdetail("Feature set %s is computed from pg_stat_statements-style rows.",
+						   qpm_feature_set_label_str(fs)),
+				 errhint("Train a plan/1 model on it (option \"feature_set\": \"plan/1\", the default for such a source), or pass a pg_stat_statements-style source.")));
 	if (!has_column(relid, "queryid"))
 		missing_column(src, "\"queryid\"");
 	if (!has_column(relid, "calls"))
@@ -317,6 +327,8 @@ qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 	Datum		values[1] = {Int64GetDatum(queryid)};
 	int64		n_rows = 0;
 
+	if (src->plan)
+		return qpm_plan_source_scan(src, mode, queryid, cb, arg);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	batch_ctx = AllocSetContextCreate(caller_ctx, "query_perf_ml source batch",
@@ -397,6 +409,8 @@ qpm_source_time_cutoff(const QpmSource *src, double fraction)
 	double		cutoff = NAN;
 	bool		isnull;
 
+	if (src->plan)
+		return qpm_plan_source_time_cutoff(src, fraction);
 	if (!src->has_time)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),

@@ -34,12 +34,12 @@
 PG_FUNCTION_INFO_V1(qpm_explain_queryid);
 PG_FUNCTION_INFO_V1(qpm_explain_features);
 
-static void emit_explanation(FunctionCallInfo fcinfo, const QpmCachedModel *cm,
-							 const double *raw);
-
-/* Contributions of the model for raw, one output row per feature, then the base. */
-static void
-emit_explanation(FunctionCallInfo fcinfo, const QpmCachedModel *cm, const double *raw)
+/*
+ * Contributions of the model for raw, one output row per feature, then the
+ * base (also explain_statement_prediction's).
+ */
+void
+qpm_emit_explanation(FunctionCallInfo fcinfo, const QpmCachedModel *cm, const double *raw)
 {
 	const QpmFeatureSet *fs = cm->model.feature_set;
 	double		contrib[QPM_MAX_FEATURES];
@@ -88,7 +88,7 @@ qpm_explain_queryid(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("queryid must not be NULL")));
 	cm = qpm_model_queryid_features(name, relid, PG_GETARG_INT64(0), x);
-	emit_explanation(fcinfo, cm, x);
+	qpm_emit_explanation(fcinfo, cm, x);
 	qpm_model_cache_unpin(cm);
 	return (Datum) 0;
 }
@@ -108,7 +108,7 @@ qpm_explain_features(PG_FUNCTION_ARGS)
 				 errhint("Pass '{}' to explain the prediction with every feature imputed.")));
 	cm = qpm_model_cache_pin(name);
 	qpm_jsonb_features(PG_GETARG_JSONB_P(0), cm->model.feature_set, cm->name, x);
-	emit_explanation(fcinfo, cm, x);
+	qpm_emit_explanation(fcinfo, cm, x);
 	qpm_model_cache_unpin(cm);
 	return (Datum) 0;
 }

@@ -38,9 +38,9 @@ typedef struct AllScan
 	TupleDesc	desc;
 } AllScan;
 
-/* Build the prediction composite. */
-static Datum
-prediction_datum(FunctionCallInfo fcinfo, bool has_queryid, int64 queryid,
+/* Build the prediction composite (also predict_statement's). */
+Datum
+qpm_prediction_datum(FunctionCallInfo fcinfo, bool has_queryid, int64 queryid,
 				 const QpmCachedModel *cm, const QpmPrediction *pr)
 {
 	TupleDesc	tupdesc;
@@ -138,7 +138,7 @@ qpm_predict_queryid(PG_FUNCTION_ARGS)
 	cm = qpm_model_queryid_features(name, relid, queryid, x);
 	qpm_model_predict(&cm->model, x, &pr);
 	qpm_maybe_log_prediction(cm, queryid, &pr);
-	result = prediction_datum(fcinfo, true, queryid, cm, &pr);
+	result = qpm_prediction_datum(fcinfo, true, queryid, cm, &pr);
 	qpm_model_cache_unpin(cm);
 	PG_RETURN_DATUM(result);
 }
@@ -163,7 +163,7 @@ qpm_predict_features(PG_FUNCTION_ARGS)
 	cm = qpm_model_cache_pin(name);
 	qpm_jsonb_features(features, cm->model.feature_set, cm->name, x);
 	qpm_model_predict(&cm->model, x, &pr);
-	result = prediction_datum(fcinfo, false, 0, cm, &pr);
+	result = qpm_prediction_datum(fcinfo, false, 0, cm, &pr);
 	qpm_model_cache_unpin(cm);
 	PG_RETURN_DATUM(result);
 }

@@ -2,7 +2,8 @@
  * sql_train.c — train_model() and validate_model().
  *
  * train_model streams the source (as the caller), turns its rows into
- * vectors of the feature set the options choose, keeps the usable rows in
+ * vectors of the feature set the options choose (plan/1 for a source of
+ * plan samples, unless the options name a set: plan_source.c), keeps the usable rows in
  * a dataset bounded by maintenance_work_mem (a seeded reservoir sample
  * beyond that, announced by a NOTICE), runs the core trainer in its own
  * memory context, and stores the serialized model as a new version.  An
@@ -354,7 +355,8 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	QpmAlgorithm alg;
 	bool		is_auto;
 	Oid			relid = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
-	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	/* a plan source trains plan/1 unless the options say otherwise */
+	Jsonb	   *options = qpm_plan_source_options(relid, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3));
 	QpmTrainSettings *settings;
 	QpmTrainSettings *win_settings;
 	TrainPlan	plan;

@@ -501,7 +501,8 @@ qpm_train_model_async(PG_FUNCTION_ARGS)
 	req.name = name;
 	req.algorithm = alg_name;
 	req.source = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
-	req.options = PG_ARGISNULL(3) ? qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3);
+	req.options = qpm_plan_source_options(req.source, PG_ARGISNULL(3) ?
+										  qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3));
 	/* Option and source errors belong to the caller, not to a failed job. */
 	qpm_parse_train_options(req.options, alg, is_auto, &settings);
 	qpm_source_open(req.source, settings.feature_set, &src);

@@ -5,7 +5,10 @@
 # (test/workload/workload.sql) between two snapshots, then train, validate,
 # predict and explain; log the predictions, run the workload once more and
 # check them against what happened (prediction_accuracy, anomalies), printing
-# the results; the cluster is stopped and deleted at the end.
+# the results.  Last, statements that never ran: with plan capture on, part
+# of the workload runs as top-level statements, a plan/1 model learns from
+# the captured plans, and three new statements are predicted before they
+# run, then run, side by side.  The cluster is stopped and deleted at the end.
 #
 # Environment: QPM_DEMO_SCALE (table size factor, default 1.0),
 # QPM_DEMO_STATEMENTS (distinct statements, default 600),
@@ -21,7 +24,8 @@ repeats=${QPM_DEMO_REPEATS:-5}
 qpm_install_deps
 qpm_log "building and installing query_perf_ml"
 qpm_build_install "$top"
-qpm_cluster_start
+QPM_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements,query_perf_ml'
+query_perf_ml.capture_plans = on" qpm_cluster_start
 trap qpm_cluster_stop EXIT
 
 run_sql() { psql -X -q -v ON_ERROR_STOP=1 -P pager=off -d postgres "$@"; }
@@ -148,4 +152,48 @@ plot "$out/coverage.dat" using 4:xtic(sprintf("%s (n=%d)", stringcolumn(2), colu
      0.9 with lines lc rgb "#cc3333" lw 2 title "nominal 0.90"
 GP
 qpm_log "pictures: $out/predicted_vs_actual.png, $out/coverage_by_bucket.png"
+
+# Statements that never ran.  Only top-level statements are captured, so
+# part of the workload runs as a psql script; the plan model is trained last
+# because it becomes the most recently activated model.
+qpm_log "running 200 statements x 2 as top-level statements, capturing their plans"
+run_sql -At -c "SELECT qpm_workload.script(200, 2, 7)" | run_sql >/dev/null
+new_statements=(
+	"SELECT c.segment, count(*), sum(o.total_amount) FROM qpm_workload.customers c JOIN qpm_workload.orders o ON o.customer_id = c.id WHERE o.channel = 'store' GROUP BY c.segment"
+	"SELECT o.id, sum(i.quantity * i.unit_price) FROM qpm_workload.orders o JOIN qpm_workload.order_items i ON i.order_id = o.id WHERE o.customer_id BETWEEN 100 AND 140 GROUP BY o.id"
+	"SELECT e.event_type, percentile_cont(0.9) WITHIN GROUP (ORDER BY e.duration_ms) FROM qpm_workload.events e GROUP BY e.event_type"
+)
+run_sql <<'SQL'
+\pset footer off
+SELECT query_perf_ml.flush_plan_samples() AS plan_samples \gset
+\echo '== train_model(''plans'', ''gradient_boosting'', ''query_perf_ml.plan_samples''): a plan/1 model (20% of the statements held out)'
+SELECT name, algorithm, n_train, n_test, round(median_q_error::numeric, 2) AS median_q_error,
+       round(p90_q_error::numeric, 2) AS p90_q_error, round(interval_coverage::numeric, 3) AS coverage_90
+  FROM query_perf_ml.train_model('plans', 'gradient_boosting', 'query_perf_ml.plan_samples');
+CREATE TABLE demo_new (n int, sql text, queryid bigint, ran_before boolean,
+                       predicted_ms float8, lower_ms float8, upper_ms float8);
+SQL
+i=0
+for sql in "${new_statements[@]}"; do
+	i=$((i + 1))
+	run_sql -v n="$i" -v sql="$sql" >/dev/null <<'SQL'
+INSERT INTO demo_new
+SELECT :n, :'sql', p.queryid, EXISTS (SELECT FROM query_perf_ml.plan_samples s WHERE s.queryid = p.queryid),
+       p.predicted_ms, p.lower_ms, p.upper_ms
+  FROM query_perf_ml.predict_statement(:'sql') p;
+SQL
+done
+for sql in "${new_statements[@]}"; do run_sql -c "$sql" >/dev/null; done
+run_sql <<'SQL'
+\pset footer off
+SELECT query_perf_ml.flush_plan_samples() AS flushed \gset
+\echo '== predict_statement(): three statements that had never run, predicted before they ran, then run'
+SELECT n.n, n.ran_before, round(n.predicted_ms::numeric, 2) AS predicted_ms,
+       format('[%s, %s]', round(n.lower_ms::numeric, 2), round(n.upper_ms::numeric, 2)) AS interval_90,
+       round(s.exec_ms::numeric, 2) AS actual_ms, left(n.sql, 60) AS statement
+  FROM demo_new n
+  LEFT JOIN LATERAL (SELECT exec_ms FROM query_perf_ml.plan_samples s
+                      WHERE s.queryid = n.queryid ORDER BY sample_id DESC LIMIT 1) s ON true
+ ORDER BY n.n;
+SQL
 qpm_log "done; stopping the cluster"

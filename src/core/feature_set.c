@@ -12,6 +12,9 @@
  * checks no entry was left NULL.  Descriptions are one line each: they feed
  * the README and the SQL-visible feature report (feature_names()).
  *
+ * plan/1's rows carry their vector (a plan sample, computed by
+ * plan_features.c when the statement ran), so it has no row function.
+ *
  * pgss/2 begins with pgss/1's twelve features, same formulas and order, so
  * the first twelve values of a pgss/2 vector are the pgss/1 vector.
  */
@@ -292,11 +295,7 @@ const QpmFeatureSet qpm_feature_set_plan = {
 static const QpmFeatureSet *const all_feature_sets[] = {
 	&qpm_feature_set_stmt_stats,
 	&qpm_feature_set_stmt_stats_v2,
-	/*
-	 * plan/1 (qpm_feature_set_plan) joins this list with the glue that
-	 * trains and predicts from plan_samples: until then a model blob or an
-	 * import document claiming it stays refused, as a set nothing can feed.
-	 */
+	&qpm_feature_set_plan,
 };
 
 /* Linear search: there are a handful of sets and this runs once per model load. */
@@ -349,9 +348,12 @@ qpm_feature_set_at(int i)
 }
 
 /*
- * The one place a row becomes a vector: the set's own function.  A set
- * without one (its rows carry a ready vector) computes nothing from a
- * statement row: all missing, like a row without calls.
+ * The one place a row becomes a vector: the set's own function, or for a
+ * set without one, the row's ready vector (a plan sample's).  A row
+ * without calls, or without a vector of the set's length, computes
+ * nothing: all missing, as a statement row without calls.  Infinite
+ * elements are missing values too: a source is user data, and a model
+ * never sees a non-finite input.
  */
 QpmRowStatus
 qpm_row_features(const QpmFeatureSet *fs, const QpmStmtStats *row,
@@ -361,11 +363,29 @@ qpm_row_features(const QpmFeatureSet *fs, const QpmStmtStats *row,
 
 	if (fs->row_features != NULL)
 		return fs->row_features(row, features, target_ms);
+	if (row->vector == NULL || row->n_vector != fs->n_features ||
+		!isfinite(row->calls) || row->calls <= 0)
+	{
+		for (j = 0; j < fs->n_features; j++)
+			features[j] = NAN;
+		if (target_ms != NULL)
+			*target_ms = NAN;
+		return QPM_ROW_BAD_CALLS;
+	}
 	for (j = 0; j < fs->n_features; j++)
-		features[j] = NAN;
+		features[j] = isfinite(row->vector[j]) ? row->vector[j] : NAN;
 	if (target_ms != NULL)
-		*target_ms = NAN;
-	return QPM_ROW_BAD_CALLS;
+	{
+		double		t = row->total_exec_time / row->calls;
+
+		if (!isfinite(t) || t <= 0)
+		{
+			*target_ms = NAN;
+			return QPM_ROW_BAD_TIME;
+		}
+		*target_ms = t;
+	}
+	return QPM_ROW_OK;
 }
 
 /* NULL arguments give -1 rather than a crash: names come from user SQL. */

@@ -57,10 +57,7 @@ typedef struct QpmFeatureSet
 extern const QpmFeatureSet qpm_feature_set_stmt_stats;
 extern const QpmFeatureSet qpm_feature_set_stmt_stats_v2;
 
-/*
- * Feature set 2: the query plan (plan_features.h).  Described here, not yet
- * returned by qpm_feature_set_find (see feature_set.c).
- */
+/* Feature set 2: the query plan (plan_features.h); rows carry the vector. */
 #define QPM_FS_PLAN				2
 #define QPM_FS_PLAN_VERSION		1
 

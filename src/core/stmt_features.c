@@ -109,6 +109,8 @@ qpm_stmt_stats_init(QpmStmtStats *s)
 	s->total_exec_time = NAN;
 	s->mean_exec_time = NAN;
 	s->observed_at = NAN;
+	s->vector = NULL;
+	s->n_vector = 0;
 	s->rows = NAN;
 	s->shared_blks_hit = NAN;
 	s->shared_blks_read = NAN;

@@ -52,6 +52,13 @@ typedef struct QpmStmtStats
 	double		jit_emission_time;
 	double		jit_deform_time;	/* PostgreSQL 17+ */
 	double		observed_at;	/* end of the interval (epoch s); NAN if unknown */
+	/*
+	 * A ready vector, for a set without a row function (plan/1: a plan
+	 * sample carries its vector; calls 1, total_exec_time its time).  NULL
+	 * otherwise; n_vector values, NAN where missing.
+	 */
+	const double *vector;
+	int			n_vector;
 } QpmStmtStats;
 
 typedef enum QpmRowStatus

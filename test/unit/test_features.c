@@ -109,7 +109,8 @@ test_feature_set_lookup(void)
 	CHECK(qpm_feature_set_find(1, 3) == NULL);
 	CHECK(qpm_feature_set_find(1, 0) == NULL);
 	CHECK(qpm_feature_set_find(0, 1) == NULL);
-	CHECK(qpm_feature_set_find(2, 1) == NULL);
+	CHECK(qpm_feature_set_find(QPM_FS_PLAN, QPM_FS_PLAN_VERSION) == &qpm_feature_set_plan);
+	CHECK(qpm_feature_set_find(2, 2) == NULL);
 	CHECK(qpm_feature_set_find(65535, 65535) == NULL);
 
 	for (i = 0; i < QPM_STMT_N_FEATURES; i++)
@@ -673,13 +674,18 @@ test_v2_metadata(void)
 	CHECK(v2->row_features == qpm_stmt_features_v2);
 }
 
-/* A set without a row function (its rows carry a vector) yields nothing, never a crash. */
+/*
+ * A set without a row function takes the row's ready vector: a row
+ * without one (or of another length, or without calls) yields nothing,
+ * never a crash; infinite elements become missing values.
+ */
 static void
 test_set_without_row_function(void)
 {
 	static const char *const names[2] = {"a", "b"};
 	const QpmFeatureSet vector_set = {9, 1, "vec", 2, names, names, 0, NULL, NULL};
 	QpmStmtStats s;
+	double		v[3] = {INFINITY, 5, 6};
 	double		f[2] = {1, 2};
 	double		t = 3;
 
@@ -687,6 +693,23 @@ test_set_without_row_function(void)
 	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_CALLS);
 	CHECK(isnan(f[0]) && isnan(f[1]) && isnan(t));
 	CHECK(qpm_row_features(&vector_set, &s, f, NULL) == QPM_ROW_BAD_CALLS);
+	s.vector = v;
+	s.n_vector = 3;				/* wrong length */
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_CALLS);
+	s.n_vector = 2;
+	s.calls = 1;
+	s.total_exec_time = 7.5;
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_OK);
+	CHECK(isnan(f[0]) && f[1] == 5 && t == 7.5);
+	s.calls = 3;				/* a statement's samples summed: the mean */
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_OK && t == 2.5);
+	s.total_exec_time = 0;
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_TIME && isnan(t));
+	CHECK(qpm_row_features(&vector_set, &s, f, NULL) == QPM_ROW_OK);
+	s.calls = 0;
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_CALLS);
+	s.calls = NAN;
+	CHECK(qpm_row_features(&vector_set, &s, f, &t) == QPM_ROW_BAD_CALLS);
 }
 
 /* Labels and the registry walk, including misses. */
@@ -703,7 +726,9 @@ test_labels(void)
 	CHECK(qpm_feature_set_by_label(NULL) == NULL);
 	CHECK(qpm_feature_set_at(0) == &qpm_feature_set_stmt_stats);
 	CHECK(qpm_feature_set_at(1) == &qpm_feature_set_stmt_stats_v2);
-	CHECK(qpm_feature_set_at(2) == NULL);
+	CHECK(qpm_feature_set_by_label("plan/1") == &qpm_feature_set_plan);
+	CHECK(qpm_feature_set_at(2) == &qpm_feature_set_plan);
+	CHECK(qpm_feature_set_at(3) == NULL);
 	CHECK(qpm_feature_set_at(-1) == NULL);
 	/* a pgss/2-only name is unknown to pgss/1 */
 	CHECK(qpm_feature_set_index(&qpm_feature_set_stmt_stats, "query_joins") == -1);

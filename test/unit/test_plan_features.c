@@ -95,11 +95,10 @@ test_registry(void)
 	int			i,
 				j;
 
-	/*
-	 * Not yet found by id: models of plan/1 must stay refused until the glue
-	 * sizes every vector from the model's set (see feature_set.c).
-	 */
-	CHECK(qpm_feature_set_find(QPM_FS_PLAN, QPM_FS_PLAN_VERSION) == NULL);
+	/* Found by id and label: models of plan/1 load, train and predict. */
+	CHECK(qpm_feature_set_find(QPM_FS_PLAN, QPM_FS_PLAN_VERSION) == fs);
+	CHECK(qpm_feature_set_by_label("plan/1") == fs);
+	CHECK(fs->row_features == NULL);	/* rows carry their vector */
 	CHECK(fs->id == QPM_FS_PLAN && fs->version == QPM_FS_PLAN_VERSION);
 	CHECK(QPM_FS_PLAN == 2 && QPM_FS_PLAN_VERSION == 1);
 	CHECK(strcmp(fs->name, "plan") == 0);
