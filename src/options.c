@@ -15,6 +15,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "jsonb_reader.h"
 #include "qpm_pg.h"
 
 typedef enum OptType
@@ -94,8 +95,7 @@ option_number(const OptSpec *spec, const JsonbValue *v)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training option \"%s\" must be %s", spec->key,
 						spec->type == OPT_INTEGER ? "an integer" : "a number")));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-										   NumericGetDatum(v->val.numeric)));
+	d = qpm_jsonb_number(v);
 	if (spec->type == OPT_INTEGER && (d != floor(d) || !isfinite(d)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -225,6 +225,43 @@ set_defaults(QpmAlgorithm alg, QpmTrainSettings *s)
 	}
 }
 
+/* What parsing the options of one algorithm needs for each member. */
+typedef struct OptionWalk
+{
+	QpmAlgorithm alg;
+	bool		lenient;
+	QpmTrainSettings *s;
+} OptionWalk;
+
+/* One member of the options object: a known key that applies, or ERROR. */
+static void
+option_member(const char *key, const JsonbValue *v, void *arg)
+{
+	OptionWalk *w = (OptionWalk *) arg;
+	const OptSpec *spec = NULL;
+	int			i;
+
+	for (i = 0; i < (int) lengthof(option_specs); i++)
+		if (strcmp(option_specs[i].key, key) == 0)
+			spec = &option_specs[i];
+	if (spec == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown training option \"%s\"", key),
+				 errdetail("Accepted options for %s are: %s.",
+						   qpm_algorithm_name(w->alg), accepted_keys(w->alg))));
+	if (!(spec->algorithms & (1 << w->alg)) && w->lenient)
+		return;
+	if (!(spec->algorithms & (1 << w->alg)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training option \"%s\" does not apply to algorithm \"%s\"",
+						key, qpm_algorithm_name(w->alg)),
+				 errdetail("Accepted options for %s are: %s.",
+						   qpm_algorithm_name(w->alg), accepted_keys(w->alg))));
+	apply_option(w->s, spec, v);
+}
+
 /*
  * Parse options (NULL = all defaults) for alg into s, or ERROR.  lenient
  * (for 'auto', which trains several algorithms) skips keys that exist but
@@ -234,52 +271,19 @@ void
 qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
 						QpmTrainSettings *s)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
+	OptionWalk	w;
 
 	set_defaults(alg, s);
 	if (options == NULL)
 		goto derived;
-	if (!JB_ROOT_IS_OBJECT(options) || JB_ROOT_IS_SCALAR(options))
+	w.alg = alg;
+	w.lenient = lenient;
+	w.s = s;
+	if (!qpm_jsonb_each_member(options, option_member, &w))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training options must be a jsonb object"),
 				 errhint("For example '{\"test_fraction\": 0.25, \"seed\": 7}'.")));
-
-	it = JsonbIteratorInit(&options->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		const OptSpec *spec = NULL;
-		int			i;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		for (i = 0; i < (int) lengthof(option_specs); i++)
-			if (strcmp(option_specs[i].key, key) == 0)
-				spec = &option_specs[i];
-		if (spec == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown training option \"%s\"", key),
-					 errdetail("Accepted options for %s are: %s.",
-							   qpm_algorithm_name(alg), accepted_keys(alg))));
-		r = JsonbIteratorNext(&it, &v, true);
-		if (r != WJB_VALUE)
-			elog(ERROR, "unexpected jsonb iterator token %d", (int) r);
-		if (!(spec->algorithms & (1 << alg)) && lenient)
-			continue;
-		if (!(spec->algorithms & (1 << alg)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training option \"%s\" does not apply to algorithm \"%s\"",
-							key, qpm_algorithm_name(alg)),
-					 errdetail("Accepted options for %s are: %s.",
-							   qpm_algorithm_name(alg), accepted_keys(alg))));
-		apply_option(s, spec, &v);
-	}
 	/* A sample smaller than the trainer's minimum could never train. */
 	if (s->max_rows > 0 && s->max_rows < QPM_MIN_TRAIN_ROWS)
 		ereport(ERROR,

@@ -91,6 +91,11 @@ typedef struct QpmOwnerSession
 
 void		qpm_owner_begin(QpmOwnerSession *os, bool as_owner);
 void		qpm_owner_end(QpmOwnerSession *os);
+/* Run a statement over SPI; ERROR unless SPI returns expected. */
+void		qpm_spi_run(const char *sql, int nargs, Oid *types, Datum *values,
+						const char *nulls, bool read_only, int expected);
+/* Column c (1-based) of row row of the last SPI result. */
+Datum		qpm_spi_col(int row, int c, bool *isnull);
 
 typedef struct QpmStoredModel
 {
@@ -99,6 +104,12 @@ typedef struct QpmStoredModel
 	int32		version;
 	char	   *algorithm;
 	bytea	   *blob;
+	/* qpm_catalog_load_version only: */
+	int64		n_train;
+	int64		n_test;
+	char	   *created_at;		/* ISO 8601, UTC */
+	Jsonb	   *metrics;
+	Jsonb	   *options;
 } QpmStoredModel;
 
 typedef struct QpmNewModel
@@ -118,8 +129,14 @@ typedef struct QpmNewModel
 
 /* Load the active version of name (NULL: most recently activated name). */
 QpmStoredModel *qpm_catalog_load_active(const char *name);
+/* A version with its metadata (active: the active one), read as the caller. */
+QpmStoredModel *qpm_catalog_load_version(const char *name, bool active, int32 version);
 /* Insert a new version (ERROR above max_model_size); returns model_id, sets *version. */
 int64		qpm_catalog_store(const QpmNewModel *nm, int32 *version);
+/* Serialize and label m (algorithm, feature_set, blob of nm), then qpm_catalog_store. */
+int64		qpm_catalog_store_model(const QpmModel *m, QpmNewModel *nm, int32 *version);
+/* The model as model_store.model bytes. */
+bytea	   *qpm_model_to_blob(const QpmModel *m);
 /* Counts for status(); default model as "name v<version>" or NULL. */
 void		qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model);
 /* Append a prediction to prediction_log (as the owner) unless it holds max_rows (> 0). */
