@@ -9,6 +9,8 @@
 
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "utils/jsonb.h"
 
 #define QPM_TRAINING_WORKER_TYPE "query_perf_ml training"
@@ -19,6 +21,10 @@ extern int	qpm_snapshot_interval_s;
 extern char *qpm_worker_database;
 extern bool qpm_auto_retrain;
 extern int	qpm_auto_retrain_interval_s;
+
+/* SIGTERM handler of both workers: sets the flag and cancels the work in progress. */
+extern volatile sig_atomic_t qpm_worker_got_sigterm;
+void		qpm_worker_sigterm(SIGNAL_ARGS);
 
 /* Define the worker settings; register the launcher when preloaded. */
 void		qpm_worker_init(void);

@@ -156,30 +156,10 @@ static const char *const captured_settings[] = {
 	"query_perf_ml.default_feature_set",
 };
 
-static volatile sig_atomic_t got_sigterm = false;
 static int64 current_job_id;
 static int	progress_fit;
 static int	progress_last_done;
 static instr_time job_start;
-
-/* Run one statement through SPI; ERROR unless it returns the expected code. */
-static void
-run_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-		int expected)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "query_perf_ml job query failed (%s): %s",
-			 SPI_result_code_string(rc), sql);
-}
-
-/* Column c (1-based) of result row 0. */
-static Datum
-col(int c, bool *isnull)
-{
-	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c, isnull);
-}
 
 /* Is pid a live query_perf_ml training worker? */
 bool
@@ -285,15 +265,14 @@ live_jobs_of(Oid role)
 	qpm_owner_begin(&os, true);
 	/* A fresh snapshot, also under REPEATABLE READ: jobs committed meanwhile count. */
 	PushActiveSnapshot(GetLatestSnapshot());
-	if (SPI_execute_with_args("SELECT pid FROM query_perf_ml.training_job_store "
-							  "WHERE run_as OPERATOR(pg_catalog.=) $1 AND pid IS NOT NULL "
-							  "AND state OPERATOR(pg_catalog.=) ANY ('{queued,running}')",
-							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not count the training jobs of role %u", role);
+	qpm_spi_run("SELECT pid FROM query_perf_ml.training_job_store "
+				"WHERE run_as OPERATOR(pg_catalog.=) $1 AND pid IS NOT NULL "
+				"AND state OPERATOR(pg_catalog.=) ANY ('{queued,running}')",
+				1, types, values, NULL, true, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		d = qpm_spi_col(i, 1, &isnull);
 
 		if (!isnull && qpm_training_worker_alive(DatumGetInt32(d)))
 			n++;
@@ -436,11 +415,11 @@ qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 	values[6] = NameGetDatum(&submitted_by);
 	values[7] = ObjectIdGetDatum(req->run_as);
 	qpm_owner_begin(&os, true);
-	run_sql("INSERT INTO query_perf_ml.training_job_store "
+	qpm_spi_run("INSERT INTO query_perf_ml.training_job_store "
 			"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
 			"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
-			8, types, values, nulls, SPI_OK_INSERT_RETURNING);
-	job_id = DatumGetInt64(col(1, &isnull));
+			8, types, values, nulls, false, SPI_OK_INSERT_RETURNING);
+	job_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 	qpm_owner_end(&os);
 
 	memset(&worker, 0, sizeof(worker));
@@ -478,8 +457,8 @@ qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 	uvalues[0] = Int64GetDatum(job_id);
 	uvalues[1] = Int32GetDatum((int32) pid);
 	qpm_owner_begin(&os, true);
-	run_sql("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
-			2, utypes, uvalues, NULL, SPI_OK_UPDATE);
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
+			2, utypes, uvalues, NULL, false, SPI_OK_UPDATE);
 	qpm_owner_end(&os);
 	return job_id;
 }
@@ -518,11 +497,11 @@ mark_lost(int64 job_id, int pid)
 
 	values[0] = Int64GetDatum(job_id);
 	values[1] = Int32GetDatum(pid);
-	run_sql("UPDATE query_perf_ml.training_job_store "
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
 			"SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), sqlstate = 'XX000', "
 			"    error = pg_catalog.format('training worker (pid %s) exited without recording a result', pid) "
 			"WHERE job_id = $1 AND pid = $2 AND state IN ('queued', 'running')",
-			2, types, values, NULL, SPI_OK_UPDATE);
+			2, types, values, NULL, false, SPI_OK_UPDATE);
 	return SPI_processed > 0;
 }
 
@@ -538,9 +517,9 @@ qpm_reconcile_training_jobs(void)
 	int		   *pids;
 
 	qpm_owner_begin(&os, true);
-	run_sql("SELECT job_id, pid FROM query_perf_ml.training_job_store "
+	qpm_spi_run("SELECT job_id, pid FROM query_perf_ml.training_job_store "
 			"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
-			0, NULL, NULL, NULL, SPI_OK_SELECT);
+			0, NULL, NULL, NULL, false, SPI_OK_SELECT);
 	rows = SPI_processed;
 	ids = palloc(sizeof(int64) * (rows + 1));
 	pids = palloc(sizeof(int) * (rows + 1));
@@ -548,8 +527,8 @@ qpm_reconcile_training_jobs(void)
 	{
 		bool		isnull;
 
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		pids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		ids[i] = DatumGetInt64(qpm_spi_col(i, 1, &isnull));
+		pids[i] = DatumGetInt32(qpm_spi_col(i, 2, &isnull));
 	}
 	for (i = 0; i < rows; i++)
 		if (!qpm_training_worker_alive(pids[i]) && mark_lost(ids[i], pids[i]))
@@ -574,18 +553,18 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 
 	values[0] = Int64GetDatum(job_id);
 	qpm_owner_begin(&os, true);
-	run_sql("SELECT state, pid, run_as FROM query_perf_ml.training_job_store WHERE job_id = $1",
-			1, types, values, NULL, SPI_OK_SELECT);
+	qpm_spi_run("SELECT state, pid, run_as FROM query_perf_ml.training_job_store WHERE job_id = $1",
+			1, types, values, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("training job " INT64_FORMAT " does not exist", job_id),
 				 errhint("SELECT job_id, name, state FROM query_perf_ml.training_jobs lists the jobs.")));
-	state = TextDatumGetCString(col(1, &isnull));
-	pid = DatumGetInt32(col(2, &isnull));
+	state = TextDatumGetCString(qpm_spi_col(0, 1, &isnull));
+	pid = DatumGetInt32(qpm_spi_col(0, 2, &isnull));
 	if (isnull)
 		pid = 0;
-	run_as = DatumGetObjectId(col(3, &isnull));
+	run_as = DatumGetObjectId(qpm_spi_col(0, 3, &isnull));
 	/* Checked as the caller, not as the owner we are running as. */
 	if (!has_privs_of_role(os.saved_userid, run_as))
 		ereport(ERROR,
@@ -595,19 +574,19 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 
 	if (strcmp(state, "queued") == 0)
 	{
-		run_sql("UPDATE query_perf_ml.training_job_store "
+		qpm_spi_run("UPDATE query_perf_ml.training_job_store "
 				"SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
 				"    error = 'cancelled before it started', sqlstate = '57014' "
 				"WHERE job_id = $1 AND state = 'queued'",
-				1, types, values, NULL, SPI_OK_UPDATE);
+				1, types, values, NULL, false, SPI_OK_UPDATE);
 		if (SPI_processed > 0)
 			result = true;
 		else
 		{
 			/* The worker claimed it meanwhile: cancel it running. */
-			run_sql("SELECT state FROM query_perf_ml.training_job_store WHERE job_id = $1",
-					1, types, values, NULL, SPI_OK_SELECT);
-			state = TextDatumGetCString(col(1, &isnull));
+			qpm_spi_run("SELECT state FROM query_perf_ml.training_job_store WHERE job_id = $1",
+					1, types, values, NULL, false, SPI_OK_SELECT);
+			state = TextDatumGetCString(qpm_spi_col(0, 1, &isnull));
 		}
 	}
 	if (!result && strcmp(state, "running") == 0)
@@ -730,19 +709,6 @@ qpm_training_job_live(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* SIGTERM: unwind the training like a cancel, remembering why. */
-static void
-job_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	got_sigterm = true;
-	InterruptPending = true;
-	QueryCancelPending = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
-
 /* Set the worker's pg_stat_activity text to "query_perf_ml training job N: what". */
 static void
 report_activity(const char *fmt,...)
@@ -803,11 +769,11 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 	values[0] = Int64GetDatum(args->job_id);
 	values[1] = Int32GetDatum(MyProcPid);
 	qpm_owner_begin(&os, true);
-	run_sql("UPDATE query_perf_ml.training_job_store "
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
 			"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
 			"WHERE job_id = $1 AND state = 'queued' "
 			"RETURNING name, algorithm, source::oid, options::text, auto_retrain, run_as, settings::text",
-			2, types, values, NULL, SPI_OK_UPDATE_RETURNING);
+			2, types, values, NULL, false, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed == 1)
 	{
 		MemoryContext old = MemoryContextSwitchTo(keep);
@@ -816,20 +782,20 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 
 		job = palloc0(sizeof(ClaimedJob));
 		job->job_id = args->job_id;
-		job->name = TextDatumGetCString(col(1, &isnull));
-		job->algorithm = TextDatumGetCString(col(2, &isnull));
-		d = col(3, &isnull);
+		job->name = TextDatumGetCString(qpm_spi_col(0, 1, &isnull));
+		job->algorithm = TextDatumGetCString(qpm_spi_col(0, 2, &isnull));
+		d = qpm_spi_col(0, 3, &isnull);
 		job->source = isnull ? InvalidOid : DatumGetObjectId(d);
-		job->options = TextDatumGetCString(col(4, &isnull));
-		job->auto_retrain = DatumGetBool(col(5, &isnull));
-		job->run_as = DatumGetObjectId(col(6, &isnull));
-		settings = TextDatumGetCString(col(7, &isnull));
+		job->options = TextDatumGetCString(qpm_spi_col(0, 4, &isnull));
+		job->auto_retrain = DatumGetBool(qpm_spi_col(0, 5, &isnull));
+		job->run_as = DatumGetObjectId(qpm_spi_col(0, 6, &isnull));
+		settings = TextDatumGetCString(qpm_spi_col(0, 7, &isnull));
 		MemoryContextSwitchTo(old);
 
 		values[0] = CStringGetTextDatum(settings);
 		types[0] = TEXTOID;
-		run_sql("SELECT key, value FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
-				1, types, values, NULL, SPI_OK_SELECT);
+		qpm_spi_run("SELECT key, value FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
+				1, types, values, NULL, false, SPI_OK_SELECT);
 		old = MemoryContextSwitchTo(keep);
 		job->n_settings = (int) SPI_processed;
 		job->setting_names = palloc0(sizeof(char *) * (job->n_settings + 1));
@@ -859,7 +825,7 @@ static void
 train_and_record(const ClaimedJob *job)
 {
 	QpmOwnerSession os;
-	int			nest;
+	QpmOwnerSession as_role;
 	Oid			types[4] = {TEXTOID, TEXTOID, OIDOID, JSONBOID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
@@ -889,11 +855,7 @@ train_and_record(const ClaimedJob *job)
 	if (GetUserId() != job->run_as || GetSessionUserId() != job->run_as)
 		elog(ERROR, "training job " INT64_FORMAT " runs as role %u, not %u",
 			 job->job_id, GetUserId(), job->run_as);
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	qpm_owner_begin(&as_role, false);
 	values[0] = CStringGetTextDatum(job->name);
 	values[1] = CStringGetTextDatum(job->algorithm);
 	values[2] = ObjectIdGetDatum(job->source);
@@ -903,25 +865,24 @@ train_and_record(const ClaimedJob *job)
 	if (job->auto_retrain)
 	{
 		/* The active version on the same source, before it changes. */
-		run_sql("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
-				3, types, values, nulls, SPI_OK_SELECT);
-		old_version = DatumGetInt32(col(1, &isnull));
-		d = col(2, &isnull);
+		qpm_spi_run("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
+				3, types, values, nulls, false, SPI_OK_SELECT);
+		old_version = DatumGetInt32(qpm_spi_col(0, 1, &isnull));
+		d = qpm_spi_col(0, 2, &isnull);
 		if (!isnull)
 			old_q = DatumGetFloat8(d);
 	}
-	run_sql("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
+	qpm_spi_run("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
 			"$1, $2, $3::pg_catalog.regclass, $4)",
-			4, types, values, nulls, SPI_OK_SELECT);
-	model_id = DatumGetInt64(col(1, &isnull));
-	version = DatumGetInt32(col(2, &isnull));
-	d = col(3, &isnull);
+			4, types, values, nulls, false, SPI_OK_SELECT);
+	model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
+	version = DatumGetInt32(qpm_spi_col(0, 2, &isnull));
+	d = qpm_spi_col(0, 3, &isnull);
 	if (!isnull)
 		new_q = DatumGetFloat8(d);
 	if (job->auto_retrain)
 		keep = !isnan(new_q) && (isnan(old_q) || new_q < old_q);
-	SPI_finish();
-	AtEOXact_GUC(true, nest);
+	qpm_owner_end(&as_role);
 
 	if (!job->auto_retrain)
 		summary = psprintf("version %d trained in %.1f s", version, job_elapsed_s());
@@ -950,21 +911,21 @@ train_and_record(const ClaimedJob *job)
 		avalues[1] = Int32GetDatum(version);
 		avalues[2] = Int32GetDatum(old_version);
 		if (keep)
-			run_sql("SELECT query_perf_ml.activate_model($1, $2)",
-					2, atypes, avalues, NULL, SPI_OK_SELECT);
+			qpm_spi_run("SELECT query_perf_ml.activate_model($1, $2)",
+					2, atypes, avalues, NULL, false, SPI_OK_SELECT);
 		else
-			run_sql("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
-					3, atypes, avalues, NULL, SPI_OK_SELECT);
+			qpm_spi_run("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
+					3, atypes, avalues, NULL, false, SPI_OK_SELECT);
 	}
 	uvalues[0] = Int64GetDatum(job->job_id);
 	uvalues[1] = Int64GetDatum(model_id);
 	if (!keep)
 		unulls[1] = 'n';
 	uvalues[2] = CStringGetTextDatum(summary);
-	run_sql("UPDATE query_perf_ml.training_job_store "
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
 			"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
 			"WHERE job_id = $1",
-			3, utypes, uvalues, unulls, SPI_OK_UPDATE);
+			3, utypes, uvalues, unulls, false, SPI_OK_UPDATE);
 	qpm_owner_end(&os);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -977,14 +938,14 @@ static void
 record_failure(const ClaimedJob *job, ErrorData *ed)
 {
 	bool		cancelled = ed->sqlerrcode == ERRCODE_QUERY_CANCELED;
-	const char *state = cancelled && !got_sigterm ? "cancelled" : "failed";
+	const char *state = cancelled && !qpm_worker_got_sigterm ? "cancelled" : "failed";
 	StringInfoData msg;
 	volatile int code = ed->sqlerrcode;
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
 
 	initStringInfo(&msg);
-	if (cancelled && got_sigterm)
+	if (cancelled && qpm_worker_got_sigterm)
 	{
 		appendStringInfoString(&msg, "training worker terminated by administrator command or server shutdown");
 		code = ERRCODE_ADMIN_SHUTDOWN;
@@ -1013,10 +974,10 @@ record_failure(const ClaimedJob *job, ErrorData *ed)
 		values[2] = CStringGetTextDatum(msg.data);
 		values[3] = CStringGetTextDatum(unpack_sql_state(code));
 		qpm_owner_begin(&os, true);
-		run_sql("UPDATE query_perf_ml.training_job_store "
+		qpm_spi_run("UPDATE query_perf_ml.training_job_store "
 				"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
 				"WHERE job_id = $1 AND state = 'running'",
-				4, types, values, NULL, SPI_OK_UPDATE);
+				4, types, values, NULL, false, SPI_OK_UPDATE);
 		qpm_owner_end(&os);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
@@ -1041,7 +1002,7 @@ qpm_training_worker_main(Datum arg)
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	current_job_id = args.job_id;
-	pqsignal(SIGTERM, job_sigterm);
+	pqsignal(SIGTERM, qpm_worker_sigterm);
 	pqsignal(SIGINT, StatementCancelHandler);
 	BackgroundWorkerUnblockSignals();
 	/* As the job's role, from the start (see the banner). */
@@ -1058,7 +1019,7 @@ qpm_training_worker_main(Datum arg)
 	PG_CATCH();
 	{
 		/* Interrupted before the job was ours: it stays queued, then reported lost. */
-		if (!got_sigterm)
+		if (!qpm_worker_got_sigterm)
 			EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
