@@ -13,7 +13,7 @@ CORE_OBJS = src/core/feature_set.o src/core/stmt_features.o src/core/query_compl
 	src/core/transform.o src/core/ridge.o src/core/model.o src/core/metrics.o \
 	src/core/dataset.o src/core/split.o src/core/trainer.o src/core/serialize.o \
 	src/core/forest.o src/core/xgb_dump.o src/core/forest_perfect.o src/core/qpm_util.o src/core/shap.o \
-	src/core/plan_features.o
+	src/core/plan_features.o src/core/policy.o
 GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o \
 	src/model_cache.o src/options.o src/sql_common.o src/sql_train.o \
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \

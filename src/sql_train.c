@@ -40,6 +40,7 @@
 #include "utils/memutils.h"
 
 #include "core/forest.h"
+#include "core/policy.h"
 #include "core/serialize.h"
 #include "core/shap.h"
 #include "qpm_pg.h"
@@ -334,7 +335,7 @@ train_auto(const QpmDataset *data, Jsonb *options, QpmTrainSettings *settings,
 		qpm_json_number(comparison, "r2", m->r2, false);
 		qpm_json_number(comparison, "interval_coverage", m->interval_coverage, false);
 		appendStringInfoChar(comparison, '}');
-		if (best < 0 || m->median_q_error < results[best].test.median_q_error)
+		if (best < 0 || qpm_policy_better(m->median_q_error, results[best].test.median_q_error))
 			best = i;
 	}
 	appendStringInfoChar(comparison, '}');

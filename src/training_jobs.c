@@ -103,6 +103,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "core/policy.h"
 #include "qpm_pg.h"
 #include "qpm_worker.h"
 
@@ -881,7 +882,7 @@ train_and_record(const ClaimedJob *job)
 	if (!isnull)
 		new_q = DatumGetFloat8(d);
 	if (job->auto_retrain)
-		keep = !isnan(new_q) && (isnan(old_q) || new_q < old_q);
+		keep = qpm_policy_better(new_q, old_q);
 	qpm_owner_end(&as_role);
 
 	if (!job->auto_retrain)
