@@ -1,6 +1,9 @@
 /*
  * catalog.c — reading and writing the extension's tables: model_store and
- * prediction_log.
+ * prediction_log; and the one gateway every SQL the extension runs goes
+ * through (qpm_owner_begin/end: SPI with search_path pinned, optionally as
+ * the extension owner; training_jobs.c and worker_launcher.c use it too),
+ * with the one SPI run/column helper pair (qpm_spi_run, qpm_spi_col).
  *
  * Reads run as the calling role (the table is readable by PUBLIC).  Writes
  * run as the table's owner — the extension owner — because roles that may
@@ -11,7 +14,8 @@
  * on ERROR).  Version numbers are assigned under a SHARE ROW EXCLUSIVE
  * lock, which serializes writers but never blocks readers.
  *
- * qpm_catalog_store is the one place a model becomes a row, so the limits
+ * qpm_catalog_store_model serializes and labels a model (qpm_model_to_blob)
+ * and qpm_catalog_store is the one place it becomes a row, so the limits
  * on what is stored live here: a blob larger than query_perf_ml.max_model_size
  * is refused whoever made it (train_model, import_model), and the source
  * relation is stored as a regclass (source_relation, 1.2), the relation
