@@ -131,7 +131,7 @@ qpm_spi_run(const char *sql, int nargs, Oid *types, Datum *values,
 
 /* Column c (1-based) of result row row of the last SPI statement. */
 Datum
-qpm_spi_col(int row, int c, bool *isnull)
+qpm_spi_col(uint64 row, int c, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, c, isnull);
 }
@@ -151,7 +151,7 @@ model_not_found(Datum name_datum, const char *name, bool active, int32 version,
 
 	values[0] = name_datum;
 	qpm_spi_run("SELECT 1 FROM query_perf_ml.model_store WHERE name = $1 LIMIT 1",
-			  1, types, values, NULL, true, SPI_OK_SELECT);
+				1, types, values, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -173,33 +173,60 @@ model_not_found(Datum name_datum, const char *name, bool active, int32 version,
 			 errhint("SELECT name, version FROM query_perf_ml.models lists the models.")));
 }
 
+/*
+ * The first row of a model_store query (model_id, name, version, algorithm,
+ * model[, n_train, n_test, created_at text, metrics, options]) copied into
+ * ctx, out of SPI's memory.
+ */
+static QpmStoredModel *
+stored_model_row(MemoryContext ctx, bool with_metadata)
+{
+	MemoryContext spi_ctx = MemoryContextSwitchTo(ctx);
+	QpmStoredModel *sm = palloc0(sizeof(QpmStoredModel));
+	bool		isnull;
+
+	sm->model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
+	sm->name = TextDatumGetCString(qpm_spi_col(0, 2, &isnull));
+	sm->version = DatumGetInt32(qpm_spi_col(0, 3, &isnull));
+	sm->algorithm = TextDatumGetCString(qpm_spi_col(0, 4, &isnull));
+	sm->blob = DatumGetByteaPCopy(qpm_spi_col(0, 5, &isnull));
+	if (with_metadata)
+	{
+		sm->n_train = DatumGetInt64(qpm_spi_col(0, 6, &isnull));
+		sm->n_test = DatumGetInt64(qpm_spi_col(0, 7, &isnull));
+		sm->created_at = TextDatumGetCString(qpm_spi_col(0, 8, &isnull));
+		sm->metrics = DatumGetJsonbPCopy(qpm_spi_col(0, 9, &isnull));
+		sm->options = DatumGetJsonbPCopy(qpm_spi_col(0, 10, &isnull));
+	}
+	MemoryContextSwitchTo(spi_ctx);
+	return sm;
+}
+
 /* Load the active version of a model name (NULL = the default model). */
 QpmStoredModel *
 qpm_catalog_load_active(const char *name)
 {
 	QpmOwnerSession cs;
 	QpmStoredModel *sm;
-	MemoryContext spi_ctx;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull;
 
 	qpm_owner_begin(&cs, false);
 	if (name != NULL)
 	{
 		values[0] = CStringGetTextDatum(name);
 		qpm_spi_run("SELECT model_id, name, version, algorithm, model "
-				  "FROM query_perf_ml.model_store WHERE name = $1 AND is_active",
-				  1, types, values, NULL, true, SPI_OK_SELECT);
+					"FROM query_perf_ml.model_store WHERE name = $1 AND is_active",
+					1, types, values, NULL, true, SPI_OK_SELECT);
 		if (SPI_processed == 0)
 			model_not_found(values[0], name, true, 0, false);
 	}
 	else
 	{
 		qpm_spi_run("SELECT model_id, name, version, algorithm, model "
-				  "FROM query_perf_ml.model_store WHERE is_active "
-				  "ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1",
-				  0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+					"FROM query_perf_ml.model_store WHERE is_active "
+					"ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1",
+					0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 		if (SPI_processed == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -207,14 +234,7 @@ qpm_catalog_load_active(const char *name)
 					 errhint("Train one with SELECT * FROM query_perf_ml.train_model('default');")));
 	}
 
-	spi_ctx = MemoryContextSwitchTo(cs.caller_ctx);
-	sm = palloc0(sizeof(QpmStoredModel));
-	sm->model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
-	sm->name = TextDatumGetCString(qpm_spi_col(0, 2, &isnull));
-	sm->version = DatumGetInt32(qpm_spi_col(0, 3, &isnull));
-	sm->algorithm = TextDatumGetCString(qpm_spi_col(0, 4, &isnull));
-	sm->blob = DatumGetByteaPCopy(qpm_spi_col(0, 5, &isnull));
-	MemoryContextSwitchTo(spi_ctx);
+	sm = stored_model_row(cs.caller_ctx, false);
 	qpm_owner_end(&cs);
 	return sm;
 }
@@ -228,40 +248,26 @@ qpm_catalog_load_version(const char *name, bool active, int32 version)
 {
 	QpmOwnerSession cs;
 	QpmStoredModel *sm;
-	MemoryContext spi_ctx;
 	Oid			types[2] = {TEXTOID, INT4OID};
 	Datum		values[2];
-	bool		isnull;
 
 	qpm_owner_begin(&cs, false);
 	values[0] = CStringGetTextDatum(name);
 	values[1] = Int32GetDatum(version);
 	qpm_spi_run(active ?
-			  "SELECT model_id, name, version, algorithm, model, n_train, n_test, "
-			  " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-			  " metrics, options "
-			  "FROM query_perf_ml.model_store WHERE name = $1 AND is_active" :
-			  "SELECT model_id, name, version, algorithm, model, n_train, n_test, "
-			  " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-			  " metrics, options "
-			  "FROM query_perf_ml.model_store WHERE name = $1 AND version = $2",
-			  active ? 1 : 2, types, values, NULL, true, SPI_OK_SELECT);
+				"SELECT model_id, name, version, algorithm, model, n_train, n_test, "
+				" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+				" metrics, options "
+				"FROM query_perf_ml.model_store WHERE name = $1 AND is_active" :
+				"SELECT model_id, name, version, algorithm, model, n_train, n_test, "
+				" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+				" metrics, options "
+				"FROM query_perf_ml.model_store WHERE name = $1 AND version = $2",
+				active ? 1 : 2, types, values, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		model_not_found(values[0], name, active, version, true);
 
-	spi_ctx = MemoryContextSwitchTo(cs.caller_ctx);
-	sm = palloc0(sizeof(QpmStoredModel));
-	sm->model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
-	sm->name = TextDatumGetCString(qpm_spi_col(0, 2, &isnull));
-	sm->version = DatumGetInt32(qpm_spi_col(0, 3, &isnull));
-	sm->algorithm = TextDatumGetCString(qpm_spi_col(0, 4, &isnull));
-	sm->blob = DatumGetByteaPCopy(qpm_spi_col(0, 5, &isnull));
-	sm->n_train = DatumGetInt64(qpm_spi_col(0, 6, &isnull));
-	sm->n_test = DatumGetInt64(qpm_spi_col(0, 7, &isnull));
-	sm->created_at = TextDatumGetCString(qpm_spi_col(0, 8, &isnull));
-	sm->metrics = DatumGetJsonbPCopy(qpm_spi_col(0, 9, &isnull));
-	sm->options = DatumGetJsonbPCopy(qpm_spi_col(0, 10, &isnull));
-	MemoryContextSwitchTo(spi_ctx);
+	sm = stored_model_row(cs.caller_ctx, true);
 	qpm_owner_end(&cs);
 	return sm;
 }
@@ -294,10 +300,10 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 	namestrcpy(&created_by, GetUserNameFromId(caller, false));
 	qpm_owner_begin(&cs, true);
 	qpm_spi_run("LOCK TABLE query_perf_ml.model_store IN SHARE ROW EXCLUSIVE MODE",
-			  0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
+				0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
 	v1[0] = CStringGetTextDatum(nm->name);
 	qpm_spi_run("SELECT coalesce(max(version), 0) + 1 FROM query_perf_ml.model_store WHERE name = $1",
-			  1, t1, v1, NULL, false, SPI_OK_SELECT);
+				1, t1, v1, NULL, false, SPI_OK_SELECT);
 	*version = DatumGetInt32(qpm_spi_col(0, 1, &isnull));
 
 	memset(ni, ' ', sizeof(ni));
@@ -321,28 +327,28 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 	/* A database still at 1.0 or 1.1 has no source_relation yet. */
 	if (get_attnum(model_store_relid(), "source_relation") != InvalidAttrNumber)
 		qpm_spi_run("INSERT INTO query_perf_ml.model_store "
-				  "(name, version, algorithm, feature_set, created_by, source, "
-				  " n_train, n_test, metrics, options, model, source_relation) "
-				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.regclass) "
-				  "RETURNING model_id",
-				  12, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+					"(name, version, algorithm, feature_set, created_by, source, "
+					" n_train, n_test, metrics, options, model, source_relation) "
+					"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.regclass) "
+					"RETURNING model_id",
+					12, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
 	else
 		qpm_spi_run("INSERT INTO query_perf_ml.model_store "
-				  "(name, version, algorithm, feature_set, created_by, source, "
-				  " n_train, n_test, metrics, options, model) "
-				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
-				  11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+					"(name, version, algorithm, feature_set, created_by, source, "
+					" n_train, n_test, metrics, options, model) "
+					"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
+					11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
 	model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 
 	if (nm->activate)
 	{
 		va[0] = Int64GetDatum(model_id);
 		qpm_spi_run("UPDATE query_perf_ml.model_store SET is_active = false "
-				  "WHERE is_active AND name = (SELECT name FROM query_perf_ml.model_store WHERE model_id = $1)",
-				  1, ta, va, NULL, false, SPI_OK_UPDATE);
+					"WHERE is_active AND name = (SELECT name FROM query_perf_ml.model_store WHERE model_id = $1)",
+					1, ta, va, NULL, false, SPI_OK_UPDATE);
 		qpm_spi_run("UPDATE query_perf_ml.model_store "
-				  "SET is_active = true, activated_at = clock_timestamp() WHERE model_id = $1",
-				  1, ta, va, NULL, false, SPI_OK_UPDATE);
+					"SET is_active = true, activated_at = clock_timestamp() WHERE model_id = $1",
+					1, ta, va, NULL, false, SPI_OK_UPDATE);
 	}
 	qpm_owner_end(&cs);
 	return model_id;
@@ -385,10 +391,10 @@ qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
 
 	qpm_owner_begin(&cs, false);
 	qpm_spi_run("SELECT count(*), count(*) FILTER (WHERE is_active), "
-			  "(SELECT name || ' v' || version FROM query_perf_ml.model_store WHERE is_active "
-			  " ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1) "
-			  "FROM query_perf_ml.model_store",
-			  0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+				"(SELECT name || ' v' || version FROM query_perf_ml.model_store WHERE is_active "
+				" ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1) "
+				"FROM query_perf_ml.model_store",
+				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	*n_models = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 	*n_active = DatumGetInt64(qpm_spi_col(0, 2, &isnull));
 	d = qpm_spi_col(0, 3, &isnull);
@@ -432,12 +438,12 @@ qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid
 	values[9] = Int64GetDatum(max_rows > 0 ? (int64) max_rows : PG_INT64_MAX);
 	qpm_owner_begin(&cs, true);
 	qpm_spi_run("INSERT INTO query_perf_ml.prediction_log "
-			  "(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
-			  " interval_level, made_by) "
-			  "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 "
-			  " WHERE (SELECT coalesce(max(log_id) - min(log_id) + 1, 0) "
-			  "          FROM query_perf_ml.prediction_log) < $10",
-			  10, types, values, NULL, false, SPI_OK_INSERT);
+				"(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
+				" interval_level, made_by) "
+				"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 "
+				" WHERE (SELECT coalesce(max(log_id) - min(log_id) + 1, 0) "
+				"          FROM query_perf_ml.prediction_log) < $10",
+				10, types, values, NULL, false, SPI_OK_INSERT);
 	logged = SPI_processed > 0;
 	qpm_owner_end(&cs);
 	return logged;

@@ -94,24 +94,42 @@ static const OptSpec option_specs[] = {
 #define FIELD_PTR(s, off, type)	((type *) ((char *) (s) + (off)))
 #define FIELD_CPTR(s, off, type) ((const type *) ((const char *) (s) + (off)))
 
-/* Store a validated number into the field of its C type. */
+/*
+ * Store a validated number into the field of its C type (memcpy: the
+ * field is only known by its offset).
+ */
 static void
 store_number(QpmTrainSettings *s, const OptSpec *spec, size_t off, double d)
 {
+	char	   *p = (char *) s + off;
+
+	/* each conversion only for its own type: d is in that type's range */
 	switch (spec->ftype)
 	{
 		case F_DOUBLE:
-			*FIELD_PTR(s, off, double) = d;
+			memcpy(p, &d, sizeof(d));
 			break;
 		case F_INT:
-			*FIELD_PTR(s, off, int) = (int) d;
-			break;
+			{
+				int			v = (int) d;
+
+				memcpy(p, &v, sizeof(v));
+				break;
+			}
 		case F_INT64:
-			*FIELD_PTR(s, off, int64) = (int64) d;
-			break;
+			{
+				int64		v = (int64) d;
+
+				memcpy(p, &v, sizeof(v));
+				break;
+			}
 		case F_UINT64:
-			*FIELD_PTR(s, off, uint64) = (uint64) d;
-			break;
+			{
+				uint64		v = (uint64) d;
+
+				memcpy(p, &v, sizeof(v));
+				break;
+			}
 		case F_NONE:
 			elog(ERROR, "training option \"%s\" is not a number", spec->key);
 	}
@@ -121,16 +139,26 @@ store_number(QpmTrainSettings *s, const OptSpec *spec, size_t off, double d)
 static double
 load_number(const QpmTrainSettings *s, const OptSpec *spec)
 {
+	const char *p = (const char *) s + spec->field;
+	double		d;
+	int			i;
+	int64		i64;
+	uint64		u64;
+
 	switch (spec->ftype)
 	{
 		case F_DOUBLE:
-			return *FIELD_CPTR(s, spec->field, double);
+			memcpy(&d, p, sizeof(d));
+			return d;
 		case F_INT:
-			return (double) *FIELD_CPTR(s, spec->field, int);
+			memcpy(&i, p, sizeof(i));
+			return (double) i;
 		case F_INT64:
-			return (double) *FIELD_CPTR(s, spec->field, int64);
+			memcpy(&i64, p, sizeof(i64));
+			return (double) i64;
 		case F_UINT64:
-			return (double) *FIELD_CPTR(s, spec->field, uint64);
+			memcpy(&u64, p, sizeof(u64));
+			return (double) u64;
 		case F_NONE:
 			break;
 	}

@@ -95,7 +95,7 @@ void		qpm_owner_end(QpmOwnerSession *os);
 void		qpm_spi_run(const char *sql, int nargs, Oid *types, Datum *values,
 						const char *nulls, bool read_only, int expected);
 /* Column c (1-based) of row row of the last SPI result. */
-Datum		qpm_spi_col(int row, int c, bool *isnull);
+Datum		qpm_spi_col(uint64 row, int c, bool *isnull);
 
 typedef struct QpmStoredModel
 {

@@ -417,9 +417,9 @@ qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 	values[7] = ObjectIdGetDatum(req->run_as);
 	qpm_owner_begin(&os, true);
 	qpm_spi_run("INSERT INTO query_perf_ml.training_job_store "
-			"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
-			"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
-			8, types, values, nulls, false, SPI_OK_INSERT_RETURNING);
+				"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
+				"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
+				8, types, values, nulls, false, SPI_OK_INSERT_RETURNING);
 	job_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 	qpm_owner_end(&os);
 
@@ -459,7 +459,7 @@ qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 	uvalues[1] = Int32GetDatum((int32) pid);
 	qpm_owner_begin(&os, true);
 	qpm_spi_run("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
-			2, utypes, uvalues, NULL, false, SPI_OK_UPDATE);
+				2, utypes, uvalues, NULL, false, SPI_OK_UPDATE);
 	qpm_owner_end(&os);
 	return job_id;
 }
@@ -499,10 +499,10 @@ mark_lost(int64 job_id, int pid)
 	values[0] = Int64GetDatum(job_id);
 	values[1] = Int32GetDatum(pid);
 	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
-			"SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), sqlstate = 'XX000', "
-			"    error = pg_catalog.format('training worker (pid %s) exited without recording a result', pid) "
-			"WHERE job_id = $1 AND pid = $2 AND state IN ('queued', 'running')",
-			2, types, values, NULL, false, SPI_OK_UPDATE);
+				"SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), sqlstate = 'XX000', "
+				"    error = pg_catalog.format('training worker (pid %s) exited without recording a result', pid) "
+				"WHERE job_id = $1 AND pid = $2 AND state IN ('queued', 'running')",
+				2, types, values, NULL, false, SPI_OK_UPDATE);
 	return SPI_processed > 0;
 }
 
@@ -519,8 +519,8 @@ qpm_reconcile_training_jobs(void)
 
 	qpm_owner_begin(&os, true);
 	qpm_spi_run("SELECT job_id, pid FROM query_perf_ml.training_job_store "
-			"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
-			0, NULL, NULL, NULL, false, SPI_OK_SELECT);
+				"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
+				0, NULL, NULL, NULL, false, SPI_OK_SELECT);
 	rows = SPI_processed;
 	ids = palloc(sizeof(int64) * (rows + 1));
 	pids = palloc(sizeof(int) * (rows + 1));
@@ -555,7 +555,7 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(job_id);
 	qpm_owner_begin(&os, true);
 	qpm_spi_run("SELECT state, pid, run_as FROM query_perf_ml.training_job_store WHERE job_id = $1",
-			1, types, values, NULL, false, SPI_OK_SELECT);
+				1, types, values, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -576,17 +576,17 @@ qpm_cancel_training(PG_FUNCTION_ARGS)
 	if (strcmp(state, "queued") == 0)
 	{
 		qpm_spi_run("UPDATE query_perf_ml.training_job_store "
-				"SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
-				"    error = 'cancelled before it started', sqlstate = '57014' "
-				"WHERE job_id = $1 AND state = 'queued'",
-				1, types, values, NULL, false, SPI_OK_UPDATE);
+					"SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
+					"    error = 'cancelled before it started', sqlstate = '57014' "
+					"WHERE job_id = $1 AND state = 'queued'",
+					1, types, values, NULL, false, SPI_OK_UPDATE);
 		if (SPI_processed > 0)
 			result = true;
 		else
 		{
 			/* The worker claimed it meanwhile: cancel it running. */
 			qpm_spi_run("SELECT state FROM query_perf_ml.training_job_store WHERE job_id = $1",
-					1, types, values, NULL, false, SPI_OK_SELECT);
+						1, types, values, NULL, false, SPI_OK_SELECT);
 			state = TextDatumGetCString(qpm_spi_col(0, 1, &isnull));
 		}
 	}
@@ -771,10 +771,10 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 	values[1] = Int32GetDatum(MyProcPid);
 	qpm_owner_begin(&os, true);
 	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
-			"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
-			"WHERE job_id = $1 AND state = 'queued' "
-			"RETURNING name, algorithm, source::oid, options::text, auto_retrain, run_as, settings::text",
-			2, types, values, NULL, false, SPI_OK_UPDATE_RETURNING);
+				"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
+				"WHERE job_id = $1 AND state = 'queued' "
+				"RETURNING name, algorithm, source::oid, options::text, auto_retrain, run_as, settings::text",
+				2, types, values, NULL, false, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed == 1)
 	{
 		MemoryContext old = MemoryContextSwitchTo(keep);
@@ -796,7 +796,7 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 		values[0] = CStringGetTextDatum(settings);
 		types[0] = TEXTOID;
 		qpm_spi_run("SELECT key, value FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
-				1, types, values, NULL, false, SPI_OK_SELECT);
+					1, types, values, NULL, false, SPI_OK_SELECT);
 		old = MemoryContextSwitchTo(keep);
 		job->n_settings = (int) SPI_processed;
 		job->setting_names = palloc0(sizeof(char *) * (job->n_settings + 1));
@@ -867,15 +867,15 @@ train_and_record(const ClaimedJob *job)
 	{
 		/* The active version on the same source, before it changes. */
 		qpm_spi_run("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
-				3, types, values, nulls, false, SPI_OK_SELECT);
+					3, types, values, nulls, false, SPI_OK_SELECT);
 		old_version = DatumGetInt32(qpm_spi_col(0, 1, &isnull));
 		d = qpm_spi_col(0, 2, &isnull);
 		if (!isnull)
 			old_q = DatumGetFloat8(d);
 	}
 	qpm_spi_run("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
-			"$1, $2, $3::pg_catalog.regclass, $4)",
-			4, types, values, nulls, false, SPI_OK_SELECT);
+				"$1, $2, $3::pg_catalog.regclass, $4)",
+				4, types, values, nulls, false, SPI_OK_SELECT);
 	model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 	version = DatumGetInt32(qpm_spi_col(0, 2, &isnull));
 	d = qpm_spi_col(0, 3, &isnull);
@@ -913,10 +913,10 @@ train_and_record(const ClaimedJob *job)
 		avalues[2] = Int32GetDatum(old_version);
 		if (keep)
 			qpm_spi_run("SELECT query_perf_ml.activate_model($1, $2)",
-					2, atypes, avalues, NULL, false, SPI_OK_SELECT);
+						2, atypes, avalues, NULL, false, SPI_OK_SELECT);
 		else
 			qpm_spi_run("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
-					3, atypes, avalues, NULL, false, SPI_OK_SELECT);
+						3, atypes, avalues, NULL, false, SPI_OK_SELECT);
 	}
 	uvalues[0] = Int64GetDatum(job->job_id);
 	uvalues[1] = Int64GetDatum(model_id);
@@ -924,9 +924,9 @@ train_and_record(const ClaimedJob *job)
 		unulls[1] = 'n';
 	uvalues[2] = CStringGetTextDatum(summary);
 	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
-			"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
-			"WHERE job_id = $1",
-			3, utypes, uvalues, unulls, false, SPI_OK_UPDATE);
+				"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
+				"WHERE job_id = $1",
+				3, utypes, uvalues, unulls, false, SPI_OK_UPDATE);
 	qpm_owner_end(&os);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -976,9 +976,9 @@ record_failure(const ClaimedJob *job, ErrorData *ed)
 		values[3] = CStringGetTextDatum(unpack_sql_state(code));
 		qpm_owner_begin(&os, true);
 		qpm_spi_run("UPDATE query_perf_ml.training_job_store "
-				"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
-				"WHERE job_id = $1 AND state = 'running'",
-				4, types, values, NULL, false, SPI_OK_UPDATE);
+					"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
+					"WHERE job_id = $1 AND state = 'running'",
+					4, types, values, NULL, false, SPI_OK_UPDATE);
 		qpm_owner_end(&os);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
