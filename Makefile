@@ -18,7 +18,7 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/model_cache.o src/options.o src/sql_common.o src/sql_train.o \
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \
 	src/jsonb_reader.o src/model_document.o src/sql_export.o src/sql_explain.o \
-	src/training_jobs.o src/worker_launcher.o src/prediction_log.o \
+	src/training_jobs.o src/sql_training_jobs.o src/worker_launcher.o src/prediction_log.o \
 	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
