@@ -1,46 +1,38 @@
 /*
  * model_document.c — the portable model document: a model version as
  * versioned JSON, written by export_model() and read by import_model()
- * (sql_export.c holds those entry points).
+ * (their entry points are sql_export.c's).
  *
  * The document (format "query_perf_ml.model", format_version 1; README
  * "Export and import" shows it) holds everything the blob holds, by name
- * rather than by byte offset: the feature set (id, name, version and the
- * feature names in vector order), the transform, the interval, and the
- * linear coefficients or the forest, plus the catalog's metadata (metrics,
- * options, row counts).  A forest is written as XGBoost-free flat nodes:
- * per tree a list in preorder, root first, each split naming its children
- * by index in that list ({"feature", "threshold", "left", "right",
- * "default_left", "cover", "gain"}, a leaf {"leaf", "cover"}).
+ * rather than by byte offset: the feature set (id, name, version, feature
+ * names in vector order), the transform, the interval, the linear
+ * coefficients or the forest, and the catalog's metadata (metrics, options,
+ * row counts).  A forest is XGBoost-free flat nodes: per tree a list in
+ * preorder, each split naming its children by index in that list.
  *
- * Exactness.  An imported model must predict bit for bit like the
- * original, so every number goes through text without loss: doubles are
- * printed with the shortest representation that reads back to the same
- * double (double_to_shortest_decimal_buf), and jsonb keeps the decimal
- * digits exactly (numeric), which strtod turns back into that double
- * (jsonb_reader.c).  Tree values are floats: they are widened to double
- * and printed the same way, and on import a value is accepted only if
- * (double) (float) v == v, so the float is recovered exactly and a value
- * edited by hand that a float cannot hold is refused rather than silently
- * rounded.  (A negative zero comes back as zero; no prediction depends on
- * the sign of a zero.)
+ * Exactness.  An imported model predicts bit for bit like the original:
+ * doubles are printed with the shortest text that reads back to the same
+ * double, jsonb keeps the decimal digits (numeric), and jsonb_reader.c's
+ * strtod turns them back into that double.  Tree values are floats,
+ * widened to double on export; on import a value is accepted only if
+ * (double) (float) v == v, so a hand-edited value a float cannot hold is
+ * refused rather than rounded.  (A negative zero comes back as zero; no
+ * prediction depends on its sign.)
  *
- * Validation.  A document may come from anywhere, so the reader trusts
- * nothing: every key is read with its type through jsonb_reader.c (unknown
- * keys are errors), arrays have their length checked against forest.h's
- * limits before anything is allocated, and each value's range is checked
- * with the document path of the offending value in the error detail
- * ($.transform.features[3].scale).  Those range checks mirror the core's
- * rules for readable messages; the core then has the last word: the model
- * passes qpm_model_validate and qpm_forest_validate (the gates a blob
- * passes), and its blob must deserialize, so import can never store a
- * model that loading would refuse.  Per-tree scratch (jsonb element
- * copies, numeric text) lives in a context reset after each tree.
- *
- * metrics is a free object (a newer version may add keys), but the keys
- * the extension itself writes and reads are checked like the model: a
- * median_q_error that is not a number >= 1 would break prediction_accuracy()
- * and the launcher's drift check for every model (metric_rules below).
+ * Validation.  A document may come from anywhere: every key is read with
+ * its type (unknown keys are errors), array lengths are checked against
+ * forest.h's limits before anything is allocated, and each value's range
+ * is checked with the path of the offending value in the error detail
+ * ($.transform.features[3].scale).  Those checks mirror the core's rules
+ * for readable messages; the core has the last word: the model passes
+ * qpm_model_validate and qpm_forest_validate, and its blob must load (it
+ * is serialized for that check, and again by qpm_catalog_store_model:
+ * cheap beside reading the jsonb), so import never stores a model that
+ * loading would refuse.  Per-tree scratch lives in a context reset after
+ * each tree.  metrics is a free object, but the keys the extension itself
+ * reads are checked like the model (metric_rules): a median_q_error below
+ * 1 would break prediction_accuracy() and the drift check.
  */
 #include "postgres.h"
 
