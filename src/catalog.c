@@ -40,7 +40,9 @@
 #include "utils/syscache.h"
 
 #include "core/serialize.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 
 /* The model_store table, or ERROR. */

@@ -49,8 +49,11 @@
 #include "utils/numeric.h"
 
 #include "core/serialize.h"
+#include "catalog.h"
 #include "jsonb_reader.h"
 #include "model_document.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 #define DOC_FORMAT			"query_perf_ml.model"
 #define DOC_FORMAT_VERSION	1

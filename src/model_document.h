@@ -5,7 +5,11 @@
 #ifndef QPM_MODEL_DOCUMENT_H
 #define QPM_MODEL_DOCUMENT_H
 
-#include "qpm_pg.h"
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#include "core/model.h"
 
 /* What a version's catalog row adds to the model in its document. */
 typedef struct QpmModelDocMeta

@@ -19,7 +19,9 @@
 #include "utils/numeric.h"
 
 #include "jsonb_reader.h"
-#include "qpm_pg.h"
+#include "options.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 typedef enum OptType
 {

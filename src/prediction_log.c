@@ -23,7 +23,9 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "prediction_log.h"
+#include "qpm_settings.h"
 
 static bool log_full_reported = false;
 

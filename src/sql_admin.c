@@ -26,11 +26,16 @@
 #include "utils/tuplestore.h"
 
 #include "catalog/pg_type.h"
+#include "core/dataset.h"
 #include "core/qpm_util.h"
 #include "core/split.h"
 #include "core/transform.h"
 #include "utils/array.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
 PG_FUNCTION_INFO_V1(qpm_status);
 PG_FUNCTION_INFO_V1(qpm_feature_report);

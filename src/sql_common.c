@@ -19,7 +19,10 @@
 #include "utils/tuplestore.h"
 
 #include "jsonb_reader.h"
-#include "qpm_pg.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
 /* One statement's summed row, captured by the scan callback. */
 typedef struct OneRow

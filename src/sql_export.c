@@ -17,7 +17,9 @@
 #include "utils/jsonb.h"
 
 #include "model_document.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "sql_common.h"
 
 PG_FUNCTION_INFO_V1(qpm_export_model);
 PG_FUNCTION_INFO_V1(qpm_import_model);

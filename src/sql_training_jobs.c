@@ -22,7 +22,10 @@
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "options.h"
+#include "source_reader.h"
+#include "sql_common.h"
 #include "qpm_worker.h"
 
 PG_FUNCTION_INFO_V1(qpm_train_model_async);

@@ -105,7 +105,12 @@
 #include "utils/syscache.h"
 
 #include "core/policy.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "options.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
+#include "xgb_train.h"
 #include "qpm_worker.h"
 
 /* Sub-ids of the submission locks on the extension object (see the banner). */

@@ -72,7 +72,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "source_reader.h"
 #include "qpm_worker.h"
 
 #define NOT_READY_RECHECK_S 10
