@@ -12,13 +12,13 @@ PGFILEDESC = "query_perf_ml - learn and predict statement execution times"
 CORE_OBJS = src/core/feature_set.o src/core/stmt_features.o src/core/query_complexity.o \
 	src/core/transform.o src/core/ridge.o src/core/model.o src/core/metrics.o \
 	src/core/dataset.o src/core/split.o src/core/trainer.o src/core/serialize.o \
-	src/core/forest.o src/core/forest_perfect.o src/core/qpm_util.o src/core/shap.o \
-	src/core/plan_features.o
+	src/core/forest.o src/core/xgb_dump.o src/core/forest_perfect.o src/core/qpm_util.o src/core/shap.o \
+	src/core/plan_features.o src/core/policy.o
 GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o \
 	src/model_cache.o src/options.o src/sql_common.o src/sql_train.o \
 	src/sql_predict.o src/sql_admin.o src/xgb_api.o src/xgb_train.o \
-	src/sql_export.o src/sql_explain.o \
-	src/training_jobs.o src/worker_launcher.o src/prediction_log.o \
+	src/jsonb_reader.o src/model_document.o src/sql_export.o src/sql_explain.o \
+	src/training_jobs.o src/sql_training_jobs.o src/worker_launcher.o src/prediction_log.o \
 	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o \
 	src/plan_source.o src/sql_predict_statement.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)

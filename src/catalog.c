@@ -1,6 +1,9 @@
 /*
  * catalog.c — reading and writing the extension's tables: model_store and
- * prediction_log.
+ * prediction_log; and the one gateway every SQL the extension runs goes
+ * through (qpm_owner_begin/end: SPI with search_path pinned, optionally as
+ * the extension owner; training_jobs.c and worker_launcher.c use it too),
+ * with the one SPI run/column helper pair (qpm_spi_run, qpm_spi_col).
  *
  * Reads run as the calling role (the table is readable by PUBLIC).  Writes
  * run as the table's owner — the extension owner — because roles that may
@@ -11,7 +14,8 @@
  * on ERROR).  Version numbers are assigned under a SHARE ROW EXCLUSIVE
  * lock, which serializes writers but never blocks readers.
  *
- * qpm_catalog_store is the one place a model becomes a row, so the limits
+ * qpm_catalog_store_model serializes and labels a model (qpm_model_to_blob)
+ * and qpm_catalog_store is the one place it becomes a row, so the limits
  * on what is stored live here: a blob larger than query_perf_ml.max_model_size
  * is refused whoever made it (train_model, import_model), and the source
  * relation is stored as a regclass (source_relation, 1.2), the relation
@@ -35,7 +39,10 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "qpm_pg.h"
+#include "core/serialize.h"
+#include "catalog.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 
 /* The model_store table, or ERROR. */
@@ -107,24 +114,94 @@ qpm_owner_end(QpmOwnerSession *cs)
 		SetUserIdAndSecContext(cs->saved_userid, cs->saved_sec_context);
 }
 
-/* Run a read-only query with up to two text/int params; ERROR on failure. */
-static void
-run_query(const char *sql, int nargs, Oid *types, Datum *values,
-		  const char *nulls, bool read_only, int expected)
+/*
+ * Run one statement through the SPI connection of the gateway (or any
+ * SPI connection); ERROR unless SPI returns the expected code.  The one
+ * SPI run helper of the extension, with qpm_spi_col.
+ */
+void
+qpm_spi_run(const char *sql, int nargs, Oid *types, Datum *values,
+			const char *nulls, bool read_only, int expected)
 {
 	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls,
 										   read_only, 0);
 
 	if (rc != expected)
-		elog(ERROR, "query_perf_ml catalog query failed (%s): %s",
+		elog(ERROR, "query_perf_ml query failed (%s): %s",
 			 SPI_result_code_string(rc), sql);
 }
 
-/* Column value helpers for the first result row. */
-static Datum
-col(int row, int c, bool *isnull)
+/* Column c (1-based) of result row row of the last SPI statement. */
+Datum
+qpm_spi_col(uint64 row, int c, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, c, isnull);
+}
+
+/*
+ * The one error for a model or version that is not there: which of the
+ * three it is (no such model, no active version, no such version) takes a
+ * second look at the table.  version_arg: the caller could have named a
+ * version, so the hint says so.
+ */
+static void
+model_not_found(Datum name_datum, const char *name, bool active, int32 version,
+				bool version_arg)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	values[0] = name_datum;
+	qpm_spi_run("SELECT 1 FROM query_perf_ml.model_store WHERE name = $1 LIMIT 1",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" does not exist", name),
+				 errhint("SELECT name, version FROM query_perf_ml.models lists the models.")));
+	if (active && version_arg)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" has no active version", name),
+				 errhint("Name a version, or activate one with query_perf_ml.activate_model('%s').", name)));
+	if (active)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" has no active version", name),
+				 errhint("Activate one with query_perf_ml.activate_model('%s').", name)));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("model \"%s\" has no version %d", name, version),
+			 errhint("SELECT name, version FROM query_perf_ml.models lists the models.")));
+}
+
+/*
+ * The first row of a model_store query (model_id, name, version, algorithm,
+ * model[, n_train, n_test, created_at text, metrics, options]) copied into
+ * ctx, out of SPI's memory.
+ */
+static QpmStoredModel *
+stored_model_row(MemoryContext ctx, bool with_metadata)
+{
+	MemoryContext spi_ctx = MemoryContextSwitchTo(ctx);
+	QpmStoredModel *sm = palloc0(sizeof(QpmStoredModel));
+	bool		isnull;
+
+	sm->model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
+	sm->name = TextDatumGetCString(qpm_spi_col(0, 2, &isnull));
+	sm->version = DatumGetInt32(qpm_spi_col(0, 3, &isnull));
+	sm->algorithm = TextDatumGetCString(qpm_spi_col(0, 4, &isnull));
+	sm->blob = DatumGetByteaPCopy(qpm_spi_col(0, 5, &isnull));
+	if (with_metadata)
+	{
+		sm->n_train = DatumGetInt64(qpm_spi_col(0, 6, &isnull));
+		sm->n_test = DatumGetInt64(qpm_spi_col(0, 7, &isnull));
+		sm->created_at = TextDatumGetCString(qpm_spi_col(0, 8, &isnull));
+		sm->metrics = DatumGetJsonbPCopy(qpm_spi_col(0, 9, &isnull));
+		sm->options = DatumGetJsonbPCopy(qpm_spi_col(0, 10, &isnull));
+	}
+	MemoryContextSwitchTo(spi_ctx);
+	return sm;
 }
 
 /* Load the active version of a model name (NULL = the default model). */
@@ -133,39 +210,25 @@ qpm_catalog_load_active(const char *name)
 {
 	QpmOwnerSession cs;
 	QpmStoredModel *sm;
-	MemoryContext spi_ctx;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull;
 
 	qpm_owner_begin(&cs, false);
 	if (name != NULL)
 	{
 		values[0] = CStringGetTextDatum(name);
-		run_query("SELECT model_id, name, version, algorithm, model "
-				  "FROM query_perf_ml.model_store WHERE name = $1 AND is_active",
-				  1, types, values, NULL, true, SPI_OK_SELECT);
+		qpm_spi_run("SELECT model_id, name, version, algorithm, model "
+					"FROM query_perf_ml.model_store WHERE name = $1 AND is_active",
+					1, types, values, NULL, true, SPI_OK_SELECT);
 		if (SPI_processed == 0)
-		{
-			run_query("SELECT 1 FROM query_perf_ml.model_store WHERE name = $1 LIMIT 1",
-					  1, types, values, NULL, true, SPI_OK_SELECT);
-			if (SPI_processed == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("model \"%s\" does not exist", name),
-						 errhint("SELECT name, version FROM query_perf_ml.models lists the models.")));
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("model \"%s\" has no active version", name),
-					 errhint("Activate one with query_perf_ml.activate_model('%s').", name)));
-		}
+			model_not_found(values[0], name, true, 0, false);
 	}
 	else
 	{
-		run_query("SELECT model_id, name, version, algorithm, model "
-				  "FROM query_perf_ml.model_store WHERE is_active "
-				  "ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1",
-				  0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+		qpm_spi_run("SELECT model_id, name, version, algorithm, model "
+					"FROM query_perf_ml.model_store WHERE is_active "
+					"ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1",
+					0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 		if (SPI_processed == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -173,14 +236,40 @@ qpm_catalog_load_active(const char *name)
 					 errhint("Train one with SELECT * FROM query_perf_ml.train_model('default');")));
 	}
 
-	spi_ctx = MemoryContextSwitchTo(cs.caller_ctx);
-	sm = palloc0(sizeof(QpmStoredModel));
-	sm->model_id = DatumGetInt64(col(0, 1, &isnull));
-	sm->name = TextDatumGetCString(col(0, 2, &isnull));
-	sm->version = DatumGetInt32(col(0, 3, &isnull));
-	sm->algorithm = TextDatumGetCString(col(0, 4, &isnull));
-	sm->blob = DatumGetByteaPCopy(col(0, 5, &isnull));
-	MemoryContextSwitchTo(spi_ctx);
+	sm = stored_model_row(cs.caller_ctx, false);
+	qpm_owner_end(&cs);
+	return sm;
+}
+
+/*
+ * One version of a model (active: the active one, else version) with the
+ * metadata export_model writes, read as the caller.
+ */
+QpmStoredModel *
+qpm_catalog_load_version(const char *name, bool active, int32 version)
+{
+	QpmOwnerSession cs;
+	QpmStoredModel *sm;
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+
+	qpm_owner_begin(&cs, false);
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int32GetDatum(version);
+	qpm_spi_run(active ?
+				"SELECT model_id, name, version, algorithm, model, n_train, n_test, "
+				" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+				" metrics, options "
+				"FROM query_perf_ml.model_store WHERE name = $1 AND is_active" :
+				"SELECT model_id, name, version, algorithm, model, n_train, n_test, "
+				" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+				" metrics, options "
+				"FROM query_perf_ml.model_store WHERE name = $1 AND version = $2",
+				active ? 1 : 2, types, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		model_not_found(values[0], name, active, version, true);
+
+	sm = stored_model_row(cs.caller_ctx, true);
 	qpm_owner_end(&cs);
 	return sm;
 }
@@ -212,12 +301,12 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 				 errhint("Ask a superuser to raise query_perf_ml.max_model_size.")));
 	namestrcpy(&created_by, GetUserNameFromId(caller, false));
 	qpm_owner_begin(&cs, true);
-	run_query("LOCK TABLE query_perf_ml.model_store IN SHARE ROW EXCLUSIVE MODE",
-			  0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
+	qpm_spi_run("LOCK TABLE query_perf_ml.model_store IN SHARE ROW EXCLUSIVE MODE",
+				0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
 	v1[0] = CStringGetTextDatum(nm->name);
-	run_query("SELECT coalesce(max(version), 0) + 1 FROM query_perf_ml.model_store WHERE name = $1",
-			  1, t1, v1, NULL, false, SPI_OK_SELECT);
-	*version = DatumGetInt32(col(0, 1, &isnull));
+	qpm_spi_run("SELECT coalesce(max(version), 0) + 1 FROM query_perf_ml.model_store WHERE name = $1",
+				1, t1, v1, NULL, false, SPI_OK_SELECT);
+	*version = DatumGetInt32(qpm_spi_col(0, 1, &isnull));
 
 	memset(ni, ' ', sizeof(ni));
 	vi[0] = v1[0];
@@ -239,32 +328,59 @@ qpm_catalog_store(const QpmNewModel *nm, int32 *version)
 		ni[11] = 'n';
 	/* A database still at 1.0 or 1.1 has no source_relation yet. */
 	if (get_attnum(model_store_relid(), "source_relation") != InvalidAttrNumber)
-		run_query("INSERT INTO query_perf_ml.model_store "
-				  "(name, version, algorithm, feature_set, created_by, source, "
-				  " n_train, n_test, metrics, options, model, source_relation) "
-				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.regclass) "
-				  "RETURNING model_id",
-				  12, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+		qpm_spi_run("INSERT INTO query_perf_ml.model_store "
+					"(name, version, algorithm, feature_set, created_by, source, "
+					" n_train, n_test, metrics, options, model, source_relation) "
+					"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.regclass) "
+					"RETURNING model_id",
+					12, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
 	else
-		run_query("INSERT INTO query_perf_ml.model_store "
-				  "(name, version, algorithm, feature_set, created_by, source, "
-				  " n_train, n_test, metrics, options, model) "
-				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
-				  11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
-	model_id = DatumGetInt64(col(0, 1, &isnull));
+		qpm_spi_run("INSERT INTO query_perf_ml.model_store "
+					"(name, version, algorithm, feature_set, created_by, source, "
+					" n_train, n_test, metrics, options, model) "
+					"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING model_id",
+					11, ti, vi, ni, false, SPI_OK_INSERT_RETURNING);
+	model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 
 	if (nm->activate)
 	{
 		va[0] = Int64GetDatum(model_id);
-		run_query("UPDATE query_perf_ml.model_store SET is_active = false "
-				  "WHERE is_active AND name = (SELECT name FROM query_perf_ml.model_store WHERE model_id = $1)",
-				  1, ta, va, NULL, false, SPI_OK_UPDATE);
-		run_query("UPDATE query_perf_ml.model_store "
-				  "SET is_active = true, activated_at = clock_timestamp() WHERE model_id = $1",
-				  1, ta, va, NULL, false, SPI_OK_UPDATE);
+		qpm_spi_run("UPDATE query_perf_ml.model_store SET is_active = false "
+					"WHERE is_active AND name = (SELECT name FROM query_perf_ml.model_store WHERE model_id = $1)",
+					1, ta, va, NULL, false, SPI_OK_UPDATE);
+		qpm_spi_run("UPDATE query_perf_ml.model_store "
+					"SET is_active = true, activated_at = clock_timestamp() WHERE model_id = $1",
+					1, ta, va, NULL, false, SPI_OK_UPDATE);
 	}
 	qpm_owner_end(&cs);
 	return model_id;
+}
+
+/* The model as model_store.model bytes (serialize.c's format). */
+bytea *
+qpm_model_to_blob(const QpmModel *m)
+{
+	size_t		len = qpm_model_serialized_size(m);
+	bytea	   *blob = palloc(VARHDRSZ + len);
+
+	if (len == 0 || qpm_model_serialize(m, (uint8 *) VARDATA(blob), len) != len)
+		elog(ERROR, "could not serialize the model");
+	SET_VARSIZE(blob, VARHDRSZ + len);
+	return blob;
+}
+
+/*
+ * Store model m as a new version: serialized and labelled with its
+ * algorithm and feature set here, whoever made it (train_model,
+ * import_model); the rest of the row comes from nm.
+ */
+int64
+qpm_catalog_store_model(const QpmModel *m, QpmNewModel *nm, int32 *version)
+{
+	nm->algorithm = qpm_algorithm_name(m->algorithm);
+	nm->feature_set = qpm_feature_set_label_str(m->feature_set);
+	nm->blob = qpm_model_to_blob(m);
+	return qpm_catalog_store(nm, version);
 }
 
 /* Model counts and the default model's name, for status(). */
@@ -276,14 +392,14 @@ qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model)
 	Datum		d;
 
 	qpm_owner_begin(&cs, false);
-	run_query("SELECT count(*), count(*) FILTER (WHERE is_active), "
-			  "(SELECT name || ' v' || version FROM query_perf_ml.model_store WHERE is_active "
-			  " ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1) "
-			  "FROM query_perf_ml.model_store",
-			  0, NULL, NULL, NULL, true, SPI_OK_SELECT);
-	*n_models = DatumGetInt64(col(0, 1, &isnull));
-	*n_active = DatumGetInt64(col(0, 2, &isnull));
-	d = col(0, 3, &isnull);
+	qpm_spi_run("SELECT count(*), count(*) FILTER (WHERE is_active), "
+				"(SELECT name || ' v' || version FROM query_perf_ml.model_store WHERE is_active "
+				" ORDER BY activated_at DESC NULLS LAST, model_id DESC LIMIT 1) "
+				"FROM query_perf_ml.model_store",
+				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	*n_models = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
+	*n_active = DatumGetInt64(qpm_spi_col(0, 2, &isnull));
+	d = qpm_spi_col(0, 3, &isnull);
 	*default_model = NULL;
 	if (!isnull)
 	{
@@ -323,13 +439,13 @@ qpm_catalog_log_prediction(int64 model_id, const char *model_name, int64 queryid
 	values[8] = NameGetDatum(&made_by);
 	values[9] = Int64GetDatum(max_rows > 0 ? (int64) max_rows : PG_INT64_MAX);
 	qpm_owner_begin(&cs, true);
-	run_query("INSERT INTO query_perf_ml.prediction_log "
-			  "(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
-			  " interval_level, made_by) "
-			  "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 "
-			  " WHERE (SELECT coalesce(max(log_id) - min(log_id) + 1, 0) "
-			  "          FROM query_perf_ml.prediction_log) < $10",
-			  10, types, values, NULL, false, SPI_OK_INSERT);
+	qpm_spi_run("INSERT INTO query_perf_ml.prediction_log "
+				"(model_id, model_name, queryid, dbid, predicted_ms, lower_ms, upper_ms, "
+				" interval_level, made_by) "
+				"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 "
+				" WHERE (SELECT coalesce(max(log_id) - min(log_id) + 1, 0) "
+				"          FROM query_perf_ml.prediction_log) < $10",
+				10, types, values, NULL, false, SPI_OK_INSERT);
 	logged = SPI_processed > 0;
 	qpm_owner_end(&cs);
 	return logged;

@@ -1,30 +1,46 @@
 /*
  * options.c — train_model's options jsonb: validation and defaults.
  *
- * Every accepted key is in one table with its type and range, so the error
- * for an unknown key can list them all and the README's options table has
- * one source of truth.  The effective settings (defaults filled in) are
+ * Every accepted key is in one table with its type, range, algorithms and
+ * the offset of the settings field it fills, so parsing and storing the
+ * effective settings are one loop each over it, the error for an unknown
+ * key can list them all, and the README's options table has one source of
+ * truth.  The effective settings (defaults filled in) are
  * stored with each model, so a model says exactly how it was trained.
  */
 #include "postgres.h"
 
 #include <math.h>
+#include <stddef.h>
 
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "qpm_pg.h"
+#include "jsonb_reader.h"
+#include "options.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 typedef enum OptType
 {
 	OPT_NUMBER,
 	OPT_INTEGER,
 	OPT_BOOLEAN,
-	OPT_SPLIT,					/* "queryid" or "time" */
+	OPT_SPLIT,					/* "queryid" or "time": split_by_time */
 	OPT_FEATURE_SET				/* a feature set label, "pgss/1" or "pgss/2" */
 } OptType;
+
+/* The C type of the settings field a number option is stored in. */
+typedef enum FieldType
+{
+	F_NONE,						/* not a number option */
+	F_DOUBLE,
+	F_INT,
+	F_INT64,
+	F_UINT64
+} FieldType;
 
 /* Which algorithms an option applies to. */
 #define A_LIN	(1 << QPM_ALG_LINEAR)
@@ -33,10 +49,16 @@ typedef enum OptType
 #define A_TREES (A_GBM | A_RF)
 #define A_ALL	(A_LIN | A_TREES)
 
+#define FIELD(f)	offsetof(QpmTrainSettings, f)
+#define NO_FIELD	((size_t) -1)
+
 typedef struct OptSpec
 {
 	const char *key;
 	OptType		type;
+	FieldType	ftype;
+	size_t		field;			/* offset in QpmTrainSettings */
+	size_t		also;			/* a second field set to the same value, or NO_FIELD */
 	double		min;
 	double		max;
 	bool		min_exclusive;
@@ -44,28 +66,107 @@ typedef struct OptSpec
 	int			algorithms;
 } OptSpec;
 
-/* Alphabetical: the order of the error detail and of the stored options. */
+/*
+ * Alphabetical: the order of the error detail and of the stored options.
+ * The one place an option is named: parsing and storing both walk it.
+ */
 static const OptSpec option_specs[] = {
-	{"activate", OPT_BOOLEAN, 0, 0, false, false, A_ALL},
-	{"clip_high", OPT_NUMBER, 0, 100, true, false, A_ALL},
-	{"clip_low", OPT_NUMBER, 0, 100, false, true, A_ALL},
-	{"colsample", OPT_NUMBER, 0, 1, true, false, A_TREES},
-	{"cv_folds", OPT_INTEGER, 2, 20, false, false, A_ALL},
-	{"early_stopping_rounds", OPT_INTEGER, 0, 10000, false, false, A_GBM},
-	{"feature_set", OPT_FEATURE_SET, 0, 0, false, false, A_ALL},
-	{"interval_level", OPT_NUMBER, 0, 1, true, true, A_ALL},
-	{"lambda", OPT_NUMBER, 0, 1e12, false, false, A_ALL},
-	{"learning_rate", OPT_NUMBER, 0, 1, true, false, A_GBM},
-	{"max_depth", OPT_INTEGER, 1, 20, false, false, A_TREES},
-	{"max_rows", OPT_INTEGER, 0, 1e9, false, false, A_ALL},
-	{"min_calls", OPT_NUMBER, 1, 1e15, false, false, A_ALL},
-	{"min_child_weight", OPT_NUMBER, 0, 1e9, false, false, A_TREES},
-	{"n_trees", OPT_INTEGER, 1, 10000, false, false, A_TREES},
-	{"seed", OPT_INTEGER, 0, 9007199254740991.0, false, false, A_ALL},
-	{"split", OPT_SPLIT, 0, 0, false, false, A_ALL},
-	{"subsample", OPT_NUMBER, 0, 1, true, false, A_TREES},
-	{"test_fraction", OPT_NUMBER, 0, 0.9, false, false, A_ALL},
+	{"activate", OPT_BOOLEAN, F_NONE, FIELD(activate), NO_FIELD, 0, 0, false, false, A_ALL},
+	{"clip_high", OPT_NUMBER, F_DOUBLE, FIELD(core.clip_hi_pct), NO_FIELD, 0, 100, true, false, A_ALL},
+	{"clip_low", OPT_NUMBER, F_DOUBLE, FIELD(core.clip_lo_pct), NO_FIELD, 0, 100, false, true, A_ALL},
+	{"colsample", OPT_NUMBER, F_DOUBLE, FIELD(trees.colsample), NO_FIELD, 0, 1, true, false, A_TREES},
+	{"cv_folds", OPT_INTEGER, F_INT, FIELD(core.cv_folds), NO_FIELD, 2, 20, false, false, A_ALL},
+	{"early_stopping_rounds", OPT_INTEGER, F_INT, FIELD(trees.early_stopping_rounds), NO_FIELD, 0, 10000, false, false, A_GBM},
+	{"feature_set", OPT_FEATURE_SET, F_NONE, FIELD(feature_set), NO_FIELD, 0, 0, false, false, A_ALL},
+	{"interval_level", OPT_NUMBER, F_DOUBLE, FIELD(core.interval_level), NO_FIELD, 0, 1, true, true, A_ALL},
+	{"lambda", OPT_NUMBER, F_DOUBLE, FIELD(core.lambda), FIELD(trees.lambda), 0, 1e12, false, false, A_ALL},
+	{"learning_rate", OPT_NUMBER, F_DOUBLE, FIELD(trees.learning_rate), NO_FIELD, 0, 1, true, false, A_GBM},
+	{"max_depth", OPT_INTEGER, F_INT, FIELD(trees.max_depth), NO_FIELD, 1, 20, false, false, A_TREES},
+	{"max_rows", OPT_INTEGER, F_INT64, FIELD(max_rows), NO_FIELD, 0, 1e9, false, false, A_ALL},
+	{"min_calls", OPT_NUMBER, F_DOUBLE, FIELD(min_calls), NO_FIELD, 1, 1e15, false, false, A_ALL},
+	{"min_child_weight", OPT_NUMBER, F_DOUBLE, FIELD(trees.min_child_weight), NO_FIELD, 0, 1e9, false, false, A_TREES},
+	{"n_trees", OPT_INTEGER, F_INT, FIELD(trees.n_trees), NO_FIELD, 1, 10000, false, false, A_TREES},
+	{"seed", OPT_INTEGER, F_UINT64, FIELD(core.seed), NO_FIELD, 0, 9007199254740991.0, false, false, A_ALL},
+	{"split", OPT_SPLIT, F_NONE, FIELD(split_by_time), NO_FIELD, 0, 0, false, false, A_ALL},
+	{"subsample", OPT_NUMBER, F_DOUBLE, FIELD(trees.subsample), NO_FIELD, 0, 1, true, false, A_TREES},
+	{"test_fraction", OPT_NUMBER, F_DOUBLE, FIELD(core.test_fraction), NO_FIELD, 0, 0.9, false, false, A_ALL},
 };
+
+/* The field at offset off of settings s. */
+#define FIELD_PTR(s, off, type)	((type *) ((char *) (s) + (off)))
+#define FIELD_CPTR(s, off, type) ((const type *) ((const char *) (s) + (off)))
+
+/*
+ * Store a validated number into the field of its C type (memcpy: the
+ * field is only known by its offset).
+ */
+static void
+store_number(QpmTrainSettings *s, const OptSpec *spec, size_t off, double d)
+{
+	char	   *p = (char *) s + off;
+
+	/* each conversion only for its own type: d is in that type's range */
+	switch (spec->ftype)
+	{
+		case F_DOUBLE:
+			memcpy(p, &d, sizeof(d));
+			break;
+		case F_INT:
+			{
+				int			v = (int) d;
+
+				memcpy(p, &v, sizeof(v));
+				break;
+			}
+		case F_INT64:
+			{
+				int64		v = (int64) d;
+
+				memcpy(p, &v, sizeof(v));
+				break;
+			}
+		case F_UINT64:
+			{
+				uint64		v = (uint64) d;
+
+				memcpy(p, &v, sizeof(v));
+				break;
+			}
+		case F_NONE:
+			elog(ERROR, "training option \"%s\" is not a number", spec->key);
+	}
+}
+
+/* A number option's field as a double, for the stored options. */
+static double
+load_number(const QpmTrainSettings *s, const OptSpec *spec)
+{
+	const char *p = (const char *) s + spec->field;
+	double		d;
+	int			i;
+	int64		i64;
+	uint64		u64;
+
+	switch (spec->ftype)
+	{
+		case F_DOUBLE:
+			memcpy(&d, p, sizeof(d));
+			return d;
+		case F_INT:
+			memcpy(&i, p, sizeof(i));
+			return (double) i;
+		case F_INT64:
+			memcpy(&i64, p, sizeof(i64));
+			return (double) i64;
+		case F_UINT64:
+			memcpy(&u64, p, sizeof(u64));
+			return (double) u64;
+		case F_NONE:
+			break;
+	}
+	elog(ERROR, "training option \"%s\" is not a number", spec->key);
+	return 0;					/* keep the compiler quiet */
+}
 
 /* "activate, clip_high, ..." for error details: the keys of one algorithm. */
 static char *
@@ -94,8 +195,7 @@ option_number(const OptSpec *spec, const JsonbValue *v)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training option \"%s\" must be %s", spec->key,
 						spec->type == OPT_INTEGER ? "an integer" : "a number")));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-										   NumericGetDatum(v->val.numeric)));
+	d = qpm_jsonb_number(v);
 	if (spec->type == OPT_INTEGER && (d != floor(d) || !isfinite(d)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -117,75 +217,46 @@ static void
 apply_option(QpmTrainSettings *s, const OptSpec *spec, const JsonbValue *v)
 {
 	const char *k = spec->key;
+	double		d;
 
-	if (spec->type == OPT_BOOLEAN)
+	switch (spec->type)
 	{
-		if (v->type != jbvBool)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training option \"%s\" must be a boolean", k)));
-		s->activate = v->val.boolean;
-		return;
+		case OPT_BOOLEAN:
+			if (v->type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("training option \"%s\" must be a boolean", k)));
+			*FIELD_PTR(s, spec->field, bool) = v->val.boolean;
+			return;
+		case OPT_FEATURE_SET:
+			if (v->type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("training option \"%s\" must be a string", k),
+						 errhint("Known feature sets: %s.", qpm_feature_set_list())));
+			*FIELD_PTR(s, spec->field, const QpmFeatureSet *) =
+				qpm_feature_set_arg(pnstrdup(v->val.string.val, v->val.string.len));
+			return;
+		case OPT_SPLIT:
+			if (v->type == jbvString && v->val.string.len == 7 &&
+				strncmp(v->val.string.val, "queryid", 7) == 0)
+				*FIELD_PTR(s, spec->field, bool) = false;
+			else if (v->type == jbvString && v->val.string.len == 4 &&
+					 strncmp(v->val.string.val, "time", 4) == 0)
+				*FIELD_PTR(s, spec->field, bool) = true;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("training option \"%s\" must be \"queryid\" or \"time\"", k)));
+			return;
+		case OPT_NUMBER:
+		case OPT_INTEGER:
+			d = option_number(spec, v);
+			store_number(s, spec, spec->field, d);
+			if (spec->also != NO_FIELD)
+				store_number(s, spec, spec->also, d);
+			return;
 	}
-	if (spec->type == OPT_FEATURE_SET)
-	{
-		if (v->type != jbvString)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training option \"feature_set\" must be a string"),
-					 errhint("Known feature sets: %s.", qpm_feature_set_list())));
-		s->feature_set = qpm_feature_set_arg(pnstrdup(v->val.string.val,
-													  v->val.string.len));
-		return;
-	}
-	if (spec->type == OPT_SPLIT)
-	{
-		if (v->type == jbvString && v->val.string.len == 7 &&
-			strncmp(v->val.string.val, "queryid", 7) == 0)
-			s->split_by_time = false;
-		else if (v->type == jbvString && v->val.string.len == 4 &&
-				 strncmp(v->val.string.val, "time", 4) == 0)
-			s->split_by_time = true;
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training option \"split\" must be \"queryid\" or \"time\"")));
-		return;
-	}
-	if (strcmp(k, "colsample") == 0)
-		s->trees.colsample = option_number(spec, v);
-	else if (strcmp(k, "early_stopping_rounds") == 0)
-		s->trees.early_stopping_rounds = (int) option_number(spec, v);
-	else if (strcmp(k, "learning_rate") == 0)
-		s->trees.learning_rate = option_number(spec, v);
-	else if (strcmp(k, "max_depth") == 0)
-		s->trees.max_depth = (int) option_number(spec, v);
-	else if (strcmp(k, "min_child_weight") == 0)
-		s->trees.min_child_weight = option_number(spec, v);
-	else if (strcmp(k, "n_trees") == 0)
-		s->trees.n_trees = (int) option_number(spec, v);
-	else if (strcmp(k, "subsample") == 0)
-		s->trees.subsample = option_number(spec, v);
-	else if (strcmp(k, "clip_high") == 0)
-		s->core.clip_hi_pct = option_number(spec, v);
-	else if (strcmp(k, "clip_low") == 0)
-		s->core.clip_lo_pct = option_number(spec, v);
-	else if (strcmp(k, "cv_folds") == 0)
-		s->core.cv_folds = (int) option_number(spec, v);
-	else if (strcmp(k, "interval_level") == 0)
-		s->core.interval_level = option_number(spec, v);
-	else if (strcmp(k, "lambda") == 0)
-		s->core.lambda = s->trees.lambda = option_number(spec, v);
-	else if (strcmp(k, "max_rows") == 0)
-		s->max_rows = (int64) option_number(spec, v);
-	else if (strcmp(k, "min_calls") == 0)
-		s->min_calls = option_number(spec, v);
-	else if (strcmp(k, "seed") == 0)
-		s->core.seed = (uint64) option_number(spec, v);
-	else if (strcmp(k, "test_fraction") == 0)
-		s->core.test_fraction = option_number(spec, v);
-	else
-		elog(ERROR, "unhandled training option \"%s\"", k);
 }
 
 /*
@@ -225,6 +296,43 @@ set_defaults(QpmAlgorithm alg, QpmTrainSettings *s)
 	}
 }
 
+/* What parsing the options of one algorithm needs for each member. */
+typedef struct OptionWalk
+{
+	QpmAlgorithm alg;
+	bool		lenient;
+	QpmTrainSettings *s;
+} OptionWalk;
+
+/* One member of the options object: a known key that applies, or ERROR. */
+static void
+option_member(const char *key, const JsonbValue *v, void *arg)
+{
+	OptionWalk *w = (OptionWalk *) arg;
+	const OptSpec *spec = NULL;
+	int			i;
+
+	for (i = 0; i < (int) lengthof(option_specs); i++)
+		if (strcmp(option_specs[i].key, key) == 0)
+			spec = &option_specs[i];
+	if (spec == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown training option \"%s\"", key),
+				 errdetail("Accepted options for %s are: %s.",
+						   qpm_algorithm_name(w->alg), accepted_keys(w->alg))));
+	if (!(spec->algorithms & (1 << w->alg)) && w->lenient)
+		return;
+	if (!(spec->algorithms & (1 << w->alg)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training option \"%s\" does not apply to algorithm \"%s\"",
+						key, qpm_algorithm_name(w->alg)),
+				 errdetail("Accepted options for %s are: %s.",
+						   qpm_algorithm_name(w->alg), accepted_keys(w->alg))));
+	apply_option(w->s, spec, v);
+}
+
 /*
  * Parse options (NULL = all defaults) for alg into s, or ERROR.  lenient
  * (for 'auto', which trains several algorithms) skips keys that exist but
@@ -234,52 +342,19 @@ void
 qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
 						QpmTrainSettings *s)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
+	OptionWalk	w;
 
 	set_defaults(alg, s);
 	if (options == NULL)
 		goto derived;
-	if (!JB_ROOT_IS_OBJECT(options) || JB_ROOT_IS_SCALAR(options))
+	w.alg = alg;
+	w.lenient = lenient;
+	w.s = s;
+	if (!qpm_jsonb_each_member(options, option_member, &w))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training options must be a jsonb object"),
 				 errhint("For example '{\"test_fraction\": 0.25, \"seed\": 7}'.")));
-
-	it = JsonbIteratorInit(&options->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		const OptSpec *spec = NULL;
-		int			i;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		for (i = 0; i < (int) lengthof(option_specs); i++)
-			if (strcmp(option_specs[i].key, key) == 0)
-				spec = &option_specs[i];
-		if (spec == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown training option \"%s\"", key),
-					 errdetail("Accepted options for %s are: %s.",
-							   qpm_algorithm_name(alg), accepted_keys(alg))));
-		r = JsonbIteratorNext(&it, &v, true);
-		if (r != WJB_VALUE)
-			elog(ERROR, "unexpected jsonb iterator token %d", (int) r);
-		if (!(spec->algorithms & (1 << alg)) && lenient)
-			continue;
-		if (!(spec->algorithms & (1 << alg)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training option \"%s\" does not apply to algorithm \"%s\"",
-							key, qpm_algorithm_name(alg)),
-					 errdetail("Accepted options for %s are: %s.",
-							   qpm_algorithm_name(alg), accepted_keys(alg))));
-		apply_option(s, spec, &v);
-	}
 	/* A sample smaller than the trainer's minimum could never train. */
 	if (s->max_rows > 0 && s->max_rows < QPM_MIN_TRAIN_ROWS)
 		ereport(ERROR,
@@ -308,67 +383,37 @@ qpm_train_settings_to_jsonb(const QpmTrainSettings *s)
 	appendStringInfoChar(&b, '{');
 	for (i = 0; i < (int) lengthof(option_specs); i++)
 	{
-		const char *k = option_specs[i].key;
-		double		v;
+		const OptSpec *spec = &option_specs[i];
+		const char *k = spec->key;
 
-		if (!(option_specs[i].algorithms & mask))
+		if (!(spec->algorithms & mask))
 			continue;
 		if (b.len > 1)
 			appendStringInfoString(&b, ", ");
-		if (strcmp(k, "activate") == 0)
+		switch (spec->type)
 		{
-			appendStringInfo(&b, "\"activate\": %s", s->activate ? "true" : "false");
-			continue;
+			case OPT_BOOLEAN:
+				appendStringInfo(&b, "\"%s\": %s", k,
+								 *FIELD_CPTR(s, spec->field, bool) ? "true" : "false");
+				break;
+			case OPT_SPLIT:
+				appendStringInfo(&b, "\"%s\": \"%s\"", k,
+								 *FIELD_CPTR(s, spec->field, bool) ? "time" : "queryid");
+				break;
+			case OPT_FEATURE_SET:
+				appendStringInfo(&b, "\"%s\": \"%s\"", k,
+								 qpm_feature_set_label_str(*FIELD_CPTR(s, spec->field, QpmFeatureSet *)));
+				break;
+			case OPT_NUMBER:
+			case OPT_INTEGER:
+				/* a seed is a 53-bit integer: printed exactly, not as %g */
+				if (spec->ftype == F_UINT64)
+					appendStringInfo(&b, "\"%s\": " UINT64_FORMAT, k,
+									 *FIELD_CPTR(s, spec->field, uint64));
+				else
+					qpm_json_number(&b, k, load_number(s, spec), true);
+				break;
 		}
-		if (strcmp(k, "seed") == 0)
-		{
-			appendStringInfo(&b, "\"seed\": " UINT64_FORMAT, s->core.seed);
-			continue;
-		}
-		if (strcmp(k, "split") == 0)
-		{
-			appendStringInfo(&b, "\"split\": \"%s\"", s->split_by_time ? "time" : "queryid");
-			continue;
-		}
-		if (strcmp(k, "feature_set") == 0)
-		{
-			appendStringInfo(&b, "\"feature_set\": \"%s\"",
-							 qpm_feature_set_label_str(s->feature_set));
-			continue;
-		}
-		if (strcmp(k, "clip_high") == 0)
-			v = s->core.clip_hi_pct;
-		else if (strcmp(k, "clip_low") == 0)
-			v = s->core.clip_lo_pct;
-		else if (strcmp(k, "colsample") == 0)
-			v = s->trees.colsample;
-		else if (strcmp(k, "cv_folds") == 0)
-			v = s->core.cv_folds;
-		else if (strcmp(k, "early_stopping_rounds") == 0)
-			v = s->trees.early_stopping_rounds;
-		else if (strcmp(k, "interval_level") == 0)
-			v = s->core.interval_level;
-		else if (strcmp(k, "lambda") == 0)
-			v = s->core.lambda;
-		else if (strcmp(k, "learning_rate") == 0)
-			v = s->trees.learning_rate;
-		else if (strcmp(k, "max_depth") == 0)
-			v = s->trees.max_depth;
-		else if (strcmp(k, "max_rows") == 0)
-			v = (double) s->max_rows;
-		else if (strcmp(k, "min_calls") == 0)
-			v = s->min_calls;
-		else if (strcmp(k, "min_child_weight") == 0)
-			v = s->trees.min_child_weight;
-		else if (strcmp(k, "n_trees") == 0)
-			v = s->trees.n_trees;
-		else if (strcmp(k, "subsample") == 0)
-			v = s->trees.subsample;
-		else if (strcmp(k, "test_fraction") == 0)
-			v = s->core.test_fraction;
-		else
-			elog(ERROR, "unhandled training option \"%s\"", k);
-		qpm_json_number(&b, k, v, true);
 	}
 	appendStringInfoChar(&b, '}');
 	return qpm_jsonb_from_cstring(b.data);

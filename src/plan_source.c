@@ -39,6 +39,7 @@
 
 #include "core/feature_set.h"
 #include "qpm_pg.h"
+#include "plan_source.h"
 
 /* Does the relation have a (non-dropped) column of this name? */
 static bool
@@ -47,7 +48,7 @@ has_column(Oid relid, const char *name)
 	return get_attnum(relid, name) != InvalidAttrNumber;
 }
 
-/* See qpm_pg.h: the columns that make a plan source. */
+/* See plan_source.h: the columns that make a plan source. */
 bool
 qpm_plan_source_shaped(Oid relid)
 {
@@ -72,7 +73,7 @@ default_plan_source(void)
 	return relid;
 }
 
-/* See qpm_pg.h: train_model's options with feature_set plan/1 for a plan source. */
+/* See plan_source.h: train_model's options with feature_set plan/1 for a plan source. */
 Jsonb *
 qpm_plan_source_options(Oid relid, Jsonb *options)
 {
@@ -111,7 +112,7 @@ not_a_plan_source(const QpmSource *src, const char *why)
 			 errhint("Pass query_perf_ml.plan_samples (or a relation with its columns), or use a model of a pgss feature set for pg_stat_statements-style sources.")));
 }
 
-/* See qpm_pg.h: resolve a plan source (InvalidOid = plan_samples) for fs. */
+/* See plan_source.h: resolve a plan source (InvalidOid = plan_samples) for fs. */
 void
 qpm_plan_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 {
@@ -232,7 +233,7 @@ row_vector(Datum d, int64 queryid, const QpmSource *src, double *x, int n)
 		x[i] = nulls[i] ? NAN : DatumGetFloat8(elems[i]);
 }
 
-/* See qpm_pg.h: stream a plan source through cb. */
+/* See plan_source.h: stream a plan source through cb. */
 int64
 qpm_plan_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 					 QpmRowCallback cb, void *arg)
@@ -304,7 +305,7 @@ qpm_plan_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 }
 
 /*
- * See qpm_pg.h: the split by time of a plan source, on captured_at: the
+ * See plan_source.h: the split by time of a plan source, on captured_at: the
  * newest samples whose share is closest to fraction are held out, the
  * oldest always trained on.  NaN when there is nothing to hold out.
  */

@@ -1,5 +1,5 @@
 /*
- * prediction_log.c — when predictions are logged, and history_retention().
+ * prediction_log.c — when predictions are logged.
  *
  * query_perf_ml.log_predictions = on makes predict_query_execution(queryid)
  * append its answer to prediction_log, which prediction_accuracy() later
@@ -22,12 +22,10 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "datatype/timestamp.h"
-#include "utils/timestamp.h"
 
-#include "qpm_pg.h"
-
-PG_FUNCTION_INFO_V1(qpm_history_retention);
+#include "catalog.h"
+#include "prediction_log.h"
+#include "qpm_settings.h"
 
 static bool log_full_reported = false;
 
@@ -47,21 +45,4 @@ qpm_maybe_log_prediction(const QpmCachedModel *cm, int64 queryid, const QpmPredi
 					qpm_prediction_log_max_rows),
 			 errdetail("Predictions are not logged until there is room; this is reported once per session."),
 			 errhint("purge_history() deletes logged predictions older than history_retention; a superuser may raise the setting.")));
-}
-
-/* history_retention() -> interval: the setting, NULL when 0 (keep forever). */
-Datum
-qpm_history_retention(PG_FUNCTION_ARGS)
-{
-	Interval   *iv;
-
-	if (qpm_history_retention_min == 0)
-		PG_RETURN_NULL();
-	iv = palloc0(sizeof(Interval));
-	/* Whole days as days, so "7 days" stays 7 days across a DST change. */
-	if (qpm_history_retention_min % (MINS_PER_HOUR * HOURS_PER_DAY) == 0)
-		iv->day = qpm_history_retention_min / (MINS_PER_HOUR * HOURS_PER_DAY);
-	else
-		iv->time = (int64) qpm_history_retention_min * USECS_PER_MINUTE;
-	PG_RETURN_INTERVAL_P(iv);
 }

@@ -9,16 +9,24 @@
 
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "utils/jsonb.h"
 
 #define QPM_TRAINING_WORKER_TYPE "query_perf_ml training"
 #define QPM_LAUNCHER_WORKER_TYPE "query_perf_ml launcher"
+/* A job worker's pg_stat_activity text: this, the job id, ": ", its progress. */
+#define QPM_JOB_ACTIVITY_PREFIX "query_perf_ml training job "
 
 /* ---- worker_launcher.c: settings and the launcher ---- */
 extern int	qpm_snapshot_interval_s;
 extern char *qpm_worker_database;
 extern bool qpm_auto_retrain;
 extern int	qpm_auto_retrain_interval_s;
+
+/* SIGTERM handler of both workers: sets the flag and cancels the work in progress. */
+extern volatile sig_atomic_t qpm_worker_got_sigterm;
+void		qpm_worker_sigterm(SIGNAL_ARGS);
 
 /* Define the worker settings; register the launcher when preloaded. */
 void		qpm_worker_init(void);
@@ -58,6 +66,8 @@ typedef struct QpmJobRefusal
  * always an ERROR.
  */
 int64		qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal);
+/* Mark one queued or running job of the dead worker pid failed; true if it was. */
+bool		qpm_mark_training_job_lost(int64 job_id, int pid);
 /* Mark queued or running jobs whose worker is gone as failed; returns how many. */
 int64		qpm_reconcile_training_jobs(void);
 /* Is pid a live query_perf_ml training worker? */

@@ -19,7 +19,9 @@
 
 #include "utils/guc.h"
 
-#include "qpm_pg.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 #include "qpm_plan.h"
 #include "qpm_worker.h"
 

@@ -41,6 +41,7 @@
 #include "utils/memutils.h"
 
 #include "qpm_pg.h"
+#include "plan_source.h"
 
 /*
  * The optional numeric columns a feature set may read, by their

@@ -1,7 +1,7 @@
 /*
  * sql_admin.c — status(), feature_report(), feature_names(),
- * feature_vectors(), is_held_out() and the model_store trigger that
- * invalidates every backend's model cache.
+ * feature_vectors(), is_held_out(), history_retention() and the
+ * model_store trigger that invalidates every backend's model cache.
  *
  * The feature functions take the feature set as their last argument since
  * 1.2.  Their 1.0 SQL definitions (without it) call the same C functions
@@ -22,14 +22,20 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "catalog/pg_type.h"
+#include "core/dataset.h"
 #include "core/qpm_util.h"
 #include "core/split.h"
 #include "core/transform.h"
 #include "utils/array.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
 PG_FUNCTION_INFO_V1(qpm_status);
 PG_FUNCTION_INFO_V1(qpm_feature_report);
@@ -37,6 +43,7 @@ PG_FUNCTION_INFO_V1(qpm_feature_names);
 PG_FUNCTION_INFO_V1(qpm_model_store_changed);
 PG_FUNCTION_INFO_V1(qpm_feature_vectors);
 PG_FUNCTION_INFO_V1(qpm_is_held_out);
+PG_FUNCTION_INFO_V1(qpm_history_retention);
 
 /* Per-feature streaming statistics for feature_report. */
 typedef struct FeatureStats
@@ -359,4 +366,21 @@ qpm_is_held_out(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("seed must be >= 0 and test_fraction between 0 and 1")));
 	PG_RETURN_BOOL(qpm_split_is_test(queryid, (uint64) seed, fraction));
+}
+
+/* history_retention() -> interval: the setting, NULL when 0 (keep forever). */
+Datum
+qpm_history_retention(PG_FUNCTION_ARGS)
+{
+	Interval   *iv;
+
+	if (qpm_history_retention_min == 0)
+		PG_RETURN_NULL();
+	iv = palloc0(sizeof(Interval));
+	/* Whole days as days, so "7 days" stays 7 days across a DST change. */
+	if (qpm_history_retention_min % (MINS_PER_HOUR * HOURS_PER_DAY) == 0)
+		iv->day = qpm_history_retention_min / (MINS_PER_HOUR * HOURS_PER_DAY);
+	else
+		iv->time = (int64) qpm_history_retention_min * USECS_PER_MINUTE;
+	PG_RETURN_INTERVAL_P(iv);
 }

@@ -18,7 +18,11 @@
 #include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
-#include "qpm_pg.h"
+#include "jsonb_reader.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
 /* One statement's summed row, captured by the scan callback. */
 typedef struct OneRow
@@ -277,49 +281,53 @@ unknown_feature(const char *key, const QpmFeatureSet *fs, const char *model_name
 			 errdetail("Features of model \"%s\": %s.", model_name, names.data)));
 }
 
+/* What reading features by name needs for each member. */
+typedef struct FeatureWalk
+{
+	const QpmFeatureSet *fs;
+	const char *model_name;
+	double	   *x;
+} FeatureWalk;
+
+/* One member of a features object: a feature of the set, a number or null. */
+static void
+feature_member(const char *key, const JsonbValue *v, void *arg)
+{
+	FeatureWalk *w = (FeatureWalk *) arg;
+	int			idx = qpm_feature_set_index(w->fs, key);
+
+	if (idx < 0)
+		unknown_feature(key, w->fs, w->model_name);
+	if (v->type == jbvNull)
+		w->x[idx] = NAN;
+	else if (v->type == jbvNumeric)
+	{
+		w->x[idx] = qpm_jsonb_number(v);
+		if (!isfinite(w->x[idx]))
+			qpm_reject_non_finite(key, idx);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("feature \"%s\" must be a number or null", key)));
+}
+
 /* Features by name from a jsonb object; absent or null = NaN (imputed). */
 void
 qpm_jsonb_features(Jsonb *features, const QpmFeatureSet *fs, const char *model_name,
 				   double *x)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
+	FeatureWalk w;
 	int			i;
 
-	if (!JB_ROOT_IS_OBJECT(features) || JB_ROOT_IS_SCALAR(features))
+	for (i = 0; i < fs->n_features; i++)
+		x[i] = NAN;
+	w.fs = fs;
+	w.model_name = model_name;
+	w.x = x;
+	if (!qpm_jsonb_each_member(features, feature_member, &w))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("features must be a jsonb object"),
 				 errhint("For example '{\"rows_per_call\": 10, \"shared_blks_hit_per_call\": 120}'.")));
-	for (i = 0; i < fs->n_features; i++)
-		x[i] = NAN;
-
-	it = JsonbIteratorInit(&features->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		int			idx;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		idx = qpm_feature_set_index(fs, key);
-		if (idx < 0)
-			unknown_feature(key, fs, model_name);
-		(void) JsonbIteratorNext(&it, &v, true);	/* the key's WJB_VALUE */
-		if (v.type == jbvNull)
-			x[idx] = NAN;
-		else if (v.type == jbvNumeric)
-		{
-			x[idx] = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-														NumericGetDatum(v.val.numeric)));
-			if (!isfinite(x[idx]))
-				qpm_reject_non_finite(key, idx);
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("feature \"%s\" must be a number or null", key)));
-	}
 }

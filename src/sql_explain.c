@@ -30,6 +30,7 @@
 
 #include "core/shap.h"
 #include "qpm_pg.h"
+#include "sql_predict.h"
 
 PG_FUNCTION_INFO_V1(qpm_explain_queryid);
 PG_FUNCTION_INFO_V1(qpm_explain_features);

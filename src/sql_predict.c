@@ -24,6 +24,7 @@
 #include "utils/tuplestore.h"
 
 #include "qpm_pg.h"
+#include "sql_predict.h"
 
 PG_FUNCTION_INFO_V1(qpm_predict);
 PG_FUNCTION_INFO_V1(qpm_predict_queryid);

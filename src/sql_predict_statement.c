@@ -35,6 +35,7 @@
 
 #include "core/feature_set.h"
 #include "qpm_pg.h"
+#include "sql_predict.h"
 #include "qpm_plan.h"
 
 PG_FUNCTION_INFO_V1(qpm_predict_statement);

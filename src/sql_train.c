@@ -41,9 +41,11 @@
 #include "utils/memutils.h"
 
 #include "core/forest.h"
+#include "core/policy.h"
 #include "core/serialize.h"
 #include "core/shap.h"
 #include "qpm_pg.h"
+#include "plan_source.h"
 
 PG_FUNCTION_INFO_V1(qpm_train_model);
 PG_FUNCTION_INFO_V1(qpm_validate_model);
@@ -335,7 +337,7 @@ train_auto(const QpmDataset *data, Jsonb *options, QpmTrainSettings *settings,
 		qpm_json_number(comparison, "r2", m->r2, false);
 		qpm_json_number(comparison, "interval_coverage", m->interval_coverage, false);
 		appendStringInfoChar(comparison, '}');
-		if (best < 0 || m->median_q_error < results[best].test.median_q_error)
+		if (best < 0 || qpm_policy_better(m->median_q_error, results[best].test.median_q_error))
 			best = i;
 	}
 	appendStringInfoChar(comparison, '}');
@@ -373,8 +375,6 @@ qpm_train_model(PG_FUNCTION_ARGS)
 	instr_time	start,
 				elapsed;
 	char		err[512];
-	size_t		blob_len;
-	bytea	   *blob;
 	int64		model_id;
 	int32		version;
 	TupleDesc	tupdesc;
@@ -473,17 +473,8 @@ qpm_train_model(PG_FUNCTION_ARGS)
 				 errdetail("The held-out part is chosen by queryid and the source has too few distinct statements; held-out metrics are NULL."),
 				 errhint("Use validate_model() on another source to measure accuracy.")));
 
-	blob_len = qpm_model_serialized_size(&res->model);
-	blob = palloc(VARHDRSZ + blob_len);
-	if (blob_len == 0 ||
-		qpm_model_serialize(&res->model, (uint8 *) VARDATA(blob), blob_len) != blob_len)
-		elog(ERROR, "could not serialize the trained model");
-	SET_VARSIZE(blob, VARHDRSZ + blob_len);
-
 	memset(&nm, 0, sizeof(nm));
 	nm.name = name;
-	nm.algorithm = alg_name;
-	nm.feature_set = qpm_feature_set_label_str(fs);
 	nm.source = src.display;
 	nm.source_relid = src.relid;
 	nm.n_train = (int64) res->n_train;
@@ -501,9 +492,8 @@ qpm_train_model(PG_FUNCTION_ARGS)
 											   is_auto ? ", \"auto\": " : "",
 											   is_auto ? comparison.data : ""));
 	nm.options = qpm_train_settings_to_jsonb(win_settings);
-	nm.blob = blob;
 	nm.activate = win_settings->activate;
-	model_id = qpm_catalog_store(&nm, &version);
+	model_id = qpm_catalog_store_model(&res->model, &nm, &version);
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);

@@ -1,7 +1,8 @@
 /*
- * training_jobs.c — asynchronous training: train_model_async(),
- * cancel_training(), the training job worker, and the live job state the
- * training_jobs view shows.
+ * training_jobs.c — asynchronous training: submitting a job, the training
+ * job worker, and recording lost jobs.  The SQL entry points
+ * (train_model_async(), cancel_training(), training_job_live()) are in
+ * sql_training_jobs.c.
  *
  * A job is a row of query_perf_ml.training_job_store plus one dynamic
  * background worker, registered from the submitting backend (no
@@ -103,15 +104,15 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "qpm_pg.h"
+#include "core/policy.h"
+#include "catalog.h"
+#include "options.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
+#include "xgb_train.h"
 #include "qpm_worker.h"
 
-PG_FUNCTION_INFO_V1(qpm_train_model_async);
-PG_FUNCTION_INFO_V1(qpm_cancel_training);
-PG_FUNCTION_INFO_V1(qpm_training_job_live);
-PG_FUNCTION_INFO_V1(qpm_training_job_live_1_2);
-
-#define JOB_ACTIVITY_PREFIX "query_perf_ml training job "
 /* Sub-ids of the submission locks on the extension object (see the banner). */
 #define JOB_LOCK_ALL 1
 #define JOB_LOCK_ROLE(role) ((uint16) (2 + (role) % 65534))
@@ -156,30 +157,10 @@ static const char *const captured_settings[] = {
 	"query_perf_ml.default_feature_set",
 };
 
-static volatile sig_atomic_t got_sigterm = false;
 static int64 current_job_id;
 static int	progress_fit;
 static int	progress_last_done;
 static instr_time job_start;
-
-/* Run one statement through SPI; ERROR unless it returns the expected code. */
-static void
-run_sql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-		int expected)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "query_perf_ml job query failed (%s): %s",
-			 SPI_result_code_string(rc), sql);
-}
-
-/* Column c (1-based) of result row 0. */
-static Datum
-col(int c, bool *isnull)
-{
-	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c, isnull);
-}
 
 /* Is pid a live query_perf_ml training worker? */
 bool
@@ -285,15 +266,14 @@ live_jobs_of(Oid role)
 	qpm_owner_begin(&os, true);
 	/* A fresh snapshot, also under REPEATABLE READ: jobs committed meanwhile count. */
 	PushActiveSnapshot(GetLatestSnapshot());
-	if (SPI_execute_with_args("SELECT pid FROM query_perf_ml.training_job_store "
-							  "WHERE run_as OPERATOR(pg_catalog.=) $1 AND pid IS NOT NULL "
-							  "AND state OPERATOR(pg_catalog.=) ANY ('{queued,running}')",
-							  1, types, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not count the training jobs of role %u", role);
+	qpm_spi_run("SELECT pid FROM query_perf_ml.training_job_store "
+				"WHERE run_as OPERATOR(pg_catalog.=) $1 AND pid IS NOT NULL "
+				"AND state OPERATOR(pg_catalog.=) ANY ('{queued,running}')",
+				1, types, values, NULL, true, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		d = qpm_spi_col(i, 1, &isnull);
 
 		if (!isnull && qpm_training_worker_alive(DatumGetInt32(d)))
 			n++;
@@ -436,11 +416,11 @@ qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 	values[6] = NameGetDatum(&submitted_by);
 	values[7] = ObjectIdGetDatum(req->run_as);
 	qpm_owner_begin(&os, true);
-	run_sql("INSERT INTO query_perf_ml.training_job_store "
-			"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
-			"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
-			8, types, values, nulls, SPI_OK_INSERT_RETURNING);
-	job_id = DatumGetInt64(col(1, &isnull));
+	qpm_spi_run("INSERT INTO query_perf_ml.training_job_store "
+				"(name, algorithm, source, options, settings, auto_retrain, submitted_by, run_as) "
+				"VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8) RETURNING job_id",
+				8, types, values, nulls, false, SPI_OK_INSERT_RETURNING);
+	job_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
 	qpm_owner_end(&os);
 
 	memset(&worker, 0, sizeof(worker));
@@ -478,52 +458,26 @@ qpm_submit_training_job(const QpmJobRequest *req, QpmJobRefusal *refusal)
 	uvalues[0] = Int64GetDatum(job_id);
 	uvalues[1] = Int32GetDatum((int32) pid);
 	qpm_owner_begin(&os, true);
-	run_sql("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
-			2, utypes, uvalues, NULL, SPI_OK_UPDATE);
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store SET pid = $2 WHERE job_id = $1",
+				2, utypes, uvalues, NULL, false, SPI_OK_UPDATE);
 	qpm_owner_end(&os);
 	return job_id;
 }
 
-/* train_model_async(name, algorithm, source, options) */
-Datum
-qpm_train_model_async(PG_FUNCTION_ARGS)
-{
-	QpmJobRequest req;
-	QpmTrainSettings settings;
-	QpmAlgorithm alg;
-	QpmSource	src;
-	char	   *name;
-	char	   *alg_name;
-	bool		is_auto;
-
-	memset(&req, 0, sizeof(req));
-	alg = qpm_training_args(fcinfo, &name, &alg_name, &is_auto);
-	req.name = name;
-	req.algorithm = alg_name;
-	req.source = PG_ARGISNULL(2) ? InvalidOid : PG_GETARG_OID(2);
-	req.options = qpm_plan_source_options(req.source, PG_ARGISNULL(3) ?
-										  qpm_jsonb_from_cstring("{}") : PG_GETARG_JSONB_P(3));
-	/* Option and source errors belong to the caller, not to a failed job. */
-	qpm_parse_train_options(req.options, alg, is_auto, &settings);
-	qpm_source_open(req.source, settings.feature_set, &src);
-	req.run_as = GetUserId();
-	PG_RETURN_INT64(qpm_submit_training_job(&req, NULL));
-}
-
 /* Mark a queued/running job of a dead worker failed; true if it was. */
-static bool
-mark_lost(int64 job_id, int pid)
+bool
+qpm_mark_training_job_lost(int64 job_id, int pid)
 {
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2];
 
 	values[0] = Int64GetDatum(job_id);
 	values[1] = Int32GetDatum(pid);
-	run_sql("UPDATE query_perf_ml.training_job_store "
-			"SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), sqlstate = 'XX000', "
-			"    error = pg_catalog.format('training worker (pid %s) exited without recording a result', pid) "
-			"WHERE job_id = $1 AND pid = $2 AND state IN ('queued', 'running')",
-			2, types, values, NULL, SPI_OK_UPDATE);
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
+				"SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), sqlstate = 'XX000', "
+				"    error = pg_catalog.format('training worker (pid %s) exited without recording a result', pid) "
+				"WHERE job_id = $1 AND pid = $2 AND state IN ('queued', 'running')",
+				2, types, values, NULL, false, SPI_OK_UPDATE);
 	return SPI_processed > 0;
 }
 
@@ -539,9 +493,9 @@ qpm_reconcile_training_jobs(void)
 	int		   *pids;
 
 	qpm_owner_begin(&os, true);
-	run_sql("SELECT job_id, pid FROM query_perf_ml.training_job_store "
-			"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
-			0, NULL, NULL, NULL, SPI_OK_SELECT);
+	qpm_spi_run("SELECT job_id, pid FROM query_perf_ml.training_job_store "
+				"WHERE state IN ('queued', 'running') AND pid IS NOT NULL",
+				0, NULL, NULL, NULL, false, SPI_OK_SELECT);
 	rows = SPI_processed;
 	ids = palloc(sizeof(int64) * (rows + 1));
 	pids = palloc(sizeof(int) * (rows + 1));
@@ -549,200 +503,20 @@ qpm_reconcile_training_jobs(void)
 	{
 		bool		isnull;
 
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		pids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		ids[i] = DatumGetInt64(qpm_spi_col(i, 1, &isnull));
+		pids[i] = DatumGetInt32(qpm_spi_col(i, 2, &isnull));
 	}
 	for (i = 0; i < rows; i++)
-		if (!qpm_training_worker_alive(pids[i]) && mark_lost(ids[i], pids[i]))
+		if (!qpm_training_worker_alive(pids[i]) && qpm_mark_training_job_lost(ids[i], pids[i]))
 			n++;
 	qpm_owner_end(&os);
 	return n;
-}
-
-/* cancel_training(job_id) */
-Datum
-qpm_cancel_training(PG_FUNCTION_ARGS)
-{
-	int64		job_id = PG_GETARG_INT64(0);
-	QpmOwnerSession os;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	char	   *state;
-	int			pid = 0;
-	Oid			run_as;
-	bool		isnull;
-	bool		result = false;
-
-	values[0] = Int64GetDatum(job_id);
-	qpm_owner_begin(&os, true);
-	run_sql("SELECT state, pid, run_as FROM query_perf_ml.training_job_store WHERE job_id = $1",
-			1, types, values, NULL, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("training job " INT64_FORMAT " does not exist", job_id),
-				 errhint("SELECT job_id, name, state FROM query_perf_ml.training_jobs lists the jobs.")));
-	state = TextDatumGetCString(col(1, &isnull));
-	pid = DatumGetInt32(col(2, &isnull));
-	if (isnull)
-		pid = 0;
-	run_as = DatumGetObjectId(col(3, &isnull));
-	/* Checked as the caller, not as the owner we are running as. */
-	if (!has_privs_of_role(os.saved_userid, run_as))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to cancel training job " INT64_FORMAT, job_id),
-				 errdetail("Only roles with the privileges of the role the job runs as can cancel it.")));
-
-	if (strcmp(state, "queued") == 0)
-	{
-		run_sql("UPDATE query_perf_ml.training_job_store "
-				"SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
-				"    error = 'cancelled before it started', sqlstate = '57014' "
-				"WHERE job_id = $1 AND state = 'queued'",
-				1, types, values, NULL, SPI_OK_UPDATE);
-		if (SPI_processed > 0)
-			result = true;
-		else
-		{
-			/* The worker claimed it meanwhile: cancel it running. */
-			run_sql("SELECT state FROM query_perf_ml.training_job_store WHERE job_id = $1",
-					1, types, values, NULL, SPI_OK_SELECT);
-			state = TextDatumGetCString(col(1, &isnull));
-		}
-	}
-	if (!result && strcmp(state, "running") == 0)
-	{
-		if (qpm_training_worker_alive(pid))
-			result = kill((pid_t) pid, SIGINT) == 0;
-		else
-			(void) mark_lost(job_id, pid);
-	}
-	qpm_owner_end(&os);
-	PG_RETURN_BOOL(result);
-}
-
-/* The progress part of a job worker's activity text (NULL if none) and its role. */
-static char *
-live_progress(int pid, int64 job_id, Oid *role)
-{
-	char		prefix[64];
-	int			n = pgstat_fetch_stat_numbackends();
-	int			i;
-
-	*role = InvalidOid;
-	snprintf(prefix, sizeof(prefix), JOB_ACTIVITY_PREFIX INT64_FORMAT ": ", job_id);
-	for (i = 1; i <= n; i++)
-	{
-		LocalPgBackendStatus *l = pgstat_fetch_stat_local_beentry(i);
-		const char *act;
-
-		if (l == NULL || l->backendStatus.st_procpid != pid)
-			continue;
-		*role = l->backendStatus.st_userid;
-		act = l->backendStatus.st_activity_raw;
-		if (act != NULL && strncmp(act, prefix, strlen(prefix)) == 0)
-			return pstrdup(act + strlen(prefix));
-		return NULL;
-	}
-	return NULL;
-}
-
-/*
- * The live state of a job (its first four arguments are the row's job_id,
- * state, pid and xmax): a queued or running job whose worker is gone is
- * 'failed' (lost), and a running job's progress is read from its worker.
- * Progress is shown, like pg_stat_activity's query text, only to roles
- * with the privileges of the role the worker is connected as (the job's
- * role: it connects as that role) or of pg_read_all_stats; the caller
- * supplies nothing that decides who may see it.
- */
-static Datum
-job_live(FunctionCallInfo fcinfo)
-{
-	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, true, false};
-	char	   *state;
-	int64		job_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
-	int			pid = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
-	TransactionId xmax = PG_ARGISNULL(3) ? InvalidTransactionId : DatumGetTransactionId(PG_GETARG_DATUM(3));
-	bool		lost = false;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	state = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0)
-	{
-		if (qpm_training_worker_alive(pid))
-		{
-			Oid			role;
-			char	   *p = live_progress(pid, job_id, &role);
-
-			if (p != NULL && OidIsValid(role) &&
-				(has_privs_of_role(GetUserId(), role) ||
-				 has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS)))
-			{
-				values[1] = CStringGetTextDatum(p);
-				nulls[1] = false;
-			}
-		}
-		else if (TransactionIdIsNormal(xmax) &&
-				 !TransactionIdPrecedes(xmax, TransactionXmin) &&
-				 (TransactionIdIsInProgress(xmax) || TransactionIdDidCommit(xmax)))
-		{
-			/*
-			 * The row version we see was replaced after our snapshot: the
-			 * worker recorded its outcome and exited.  Report what we see.
-			 */
-		}
-		else if (pid > 0)
-		{
-			state = "failed";
-			lost = true;
-		}
-	}
-	values[0] = CStringGetTextDatum(state);
-	values[2] = BoolGetDatum(lost);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-/* training_job_live(job_id, state, pid, row_xmax) -> (state, progress, lost) */
-Datum
-qpm_training_job_live_1_2(PG_FUNCTION_ARGS)
-{
-	return job_live(fcinfo);
-}
-
-/*
- * 1.1's training_job_live(job_id, state, pid, row_xmax, run_as), for a
- * database not yet updated: the run_as argument is ignored.
- */
-Datum
-qpm_training_job_live(PG_FUNCTION_ARGS)
-{
-	return job_live(fcinfo);
 }
 
 /* ---------------------------------------------------------------------
  * The worker.
  * ---------------------------------------------------------------------
  */
-
-/* SIGTERM: unwind the training like a cancel, remembering why. */
-static void
-job_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	got_sigterm = true;
-	InterruptPending = true;
-	QueryCancelPending = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
 
 /* Set the worker's pg_stat_activity text to "query_perf_ml training job N: what". */
 static void
@@ -752,7 +526,7 @@ report_activity(const char *fmt,...)
 	int			len;
 	va_list		ap;
 
-	len = snprintf(buf, sizeof(buf), JOB_ACTIVITY_PREFIX INT64_FORMAT ": ", current_job_id);
+	len = snprintf(buf, sizeof(buf), QPM_JOB_ACTIVITY_PREFIX INT64_FORMAT ": ", current_job_id);
 	va_start(ap, fmt);
 	vsnprintf(buf + len, sizeof(buf) - len, fmt, ap);
 	va_end(ap);
@@ -804,11 +578,11 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 	values[0] = Int64GetDatum(args->job_id);
 	values[1] = Int32GetDatum(MyProcPid);
 	qpm_owner_begin(&os, true);
-	run_sql("UPDATE query_perf_ml.training_job_store "
-			"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
-			"WHERE job_id = $1 AND state = 'queued' "
-			"RETURNING name, algorithm, source::oid, options::text, auto_retrain, run_as, settings::text",
-			2, types, values, NULL, SPI_OK_UPDATE_RETURNING);
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
+				"SET state = 'running', started_at = pg_catalog.clock_timestamp(), pid = $2 "
+				"WHERE job_id = $1 AND state = 'queued' "
+				"RETURNING name, algorithm, source::oid, options::text, auto_retrain, run_as, settings::text",
+				2, types, values, NULL, false, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed == 1)
 	{
 		MemoryContext old = MemoryContextSwitchTo(keep);
@@ -817,20 +591,20 @@ claim_job(const JobWorkerArgs *args, MemoryContext keep)
 
 		job = palloc0(sizeof(ClaimedJob));
 		job->job_id = args->job_id;
-		job->name = TextDatumGetCString(col(1, &isnull));
-		job->algorithm = TextDatumGetCString(col(2, &isnull));
-		d = col(3, &isnull);
+		job->name = TextDatumGetCString(qpm_spi_col(0, 1, &isnull));
+		job->algorithm = TextDatumGetCString(qpm_spi_col(0, 2, &isnull));
+		d = qpm_spi_col(0, 3, &isnull);
 		job->source = isnull ? InvalidOid : DatumGetObjectId(d);
-		job->options = TextDatumGetCString(col(4, &isnull));
-		job->auto_retrain = DatumGetBool(col(5, &isnull));
-		job->run_as = DatumGetObjectId(col(6, &isnull));
-		settings = TextDatumGetCString(col(7, &isnull));
+		job->options = TextDatumGetCString(qpm_spi_col(0, 4, &isnull));
+		job->auto_retrain = DatumGetBool(qpm_spi_col(0, 5, &isnull));
+		job->run_as = DatumGetObjectId(qpm_spi_col(0, 6, &isnull));
+		settings = TextDatumGetCString(qpm_spi_col(0, 7, &isnull));
 		MemoryContextSwitchTo(old);
 
 		values[0] = CStringGetTextDatum(settings);
 		types[0] = TEXTOID;
-		run_sql("SELECT key, value FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
-				1, types, values, NULL, SPI_OK_SELECT);
+		qpm_spi_run("SELECT key, value FROM pg_catalog.jsonb_each_text($1::pg_catalog.jsonb)",
+					1, types, values, NULL, false, SPI_OK_SELECT);
 		old = MemoryContextSwitchTo(keep);
 		job->n_settings = (int) SPI_processed;
 		job->setting_names = palloc0(sizeof(char *) * (job->n_settings + 1));
@@ -860,7 +634,7 @@ static void
 train_and_record(const ClaimedJob *job)
 {
 	QpmOwnerSession os;
-	int			nest;
+	QpmOwnerSession as_role;
 	Oid			types[4] = {TEXTOID, TEXTOID, OIDOID, JSONBOID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
@@ -890,11 +664,7 @@ train_and_record(const ClaimedJob *job)
 	if (GetUserId() != job->run_as || GetSessionUserId() != job->run_as)
 		elog(ERROR, "training job " INT64_FORMAT " runs as role %u, not %u",
 			 job->job_id, GetUserId(), job->run_as);
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	qpm_owner_begin(&as_role, false);
 	values[0] = CStringGetTextDatum(job->name);
 	values[1] = CStringGetTextDatum(job->algorithm);
 	values[2] = ObjectIdGetDatum(job->source);
@@ -904,25 +674,24 @@ train_and_record(const ClaimedJob *job)
 	if (job->auto_retrain)
 	{
 		/* The active version on the same source, before it changes. */
-		run_sql("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
-				3, types, values, nulls, SPI_OK_SELECT);
-		old_version = DatumGetInt32(col(1, &isnull));
-		d = col(2, &isnull);
+		qpm_spi_run("SELECT version, median_q_error FROM query_perf_ml.validate_model($1, $3::pg_catalog.regclass)",
+					3, types, values, nulls, false, SPI_OK_SELECT);
+		old_version = DatumGetInt32(qpm_spi_col(0, 1, &isnull));
+		d = qpm_spi_col(0, 2, &isnull);
 		if (!isnull)
 			old_q = DatumGetFloat8(d);
 	}
-	run_sql("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
-			"$1, $2, $3::pg_catalog.regclass, $4)",
-			4, types, values, nulls, SPI_OK_SELECT);
-	model_id = DatumGetInt64(col(1, &isnull));
-	version = DatumGetInt32(col(2, &isnull));
-	d = col(3, &isnull);
+	qpm_spi_run("SELECT model_id, version, median_q_error FROM query_perf_ml.train_model("
+				"$1, $2, $3::pg_catalog.regclass, $4)",
+				4, types, values, nulls, false, SPI_OK_SELECT);
+	model_id = DatumGetInt64(qpm_spi_col(0, 1, &isnull));
+	version = DatumGetInt32(qpm_spi_col(0, 2, &isnull));
+	d = qpm_spi_col(0, 3, &isnull);
 	if (!isnull)
 		new_q = DatumGetFloat8(d);
 	if (job->auto_retrain)
-		keep = !isnan(new_q) && (isnan(old_q) || new_q < old_q);
-	SPI_finish();
-	AtEOXact_GUC(true, nest);
+		keep = qpm_policy_better(new_q, old_q);
+	qpm_owner_end(&as_role);
 
 	if (!job->auto_retrain)
 		summary = psprintf("version %d trained in %.1f s", version, job_elapsed_s());
@@ -951,21 +720,21 @@ train_and_record(const ClaimedJob *job)
 		avalues[1] = Int32GetDatum(version);
 		avalues[2] = Int32GetDatum(old_version);
 		if (keep)
-			run_sql("SELECT query_perf_ml.activate_model($1, $2)",
-					2, atypes, avalues, NULL, SPI_OK_SELECT);
+			qpm_spi_run("SELECT query_perf_ml.activate_model($1, $2)",
+						2, atypes, avalues, NULL, false, SPI_OK_SELECT);
 		else
-			run_sql("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
-					3, atypes, avalues, NULL, SPI_OK_SELECT);
+			qpm_spi_run("SELECT query_perf_ml.activate_model($1, $3), query_perf_ml.drop_model($1, $2)",
+						3, atypes, avalues, NULL, false, SPI_OK_SELECT);
 	}
 	uvalues[0] = Int64GetDatum(job->job_id);
 	uvalues[1] = Int64GetDatum(model_id);
 	if (!keep)
 		unulls[1] = 'n';
 	uvalues[2] = CStringGetTextDatum(summary);
-	run_sql("UPDATE query_perf_ml.training_job_store "
-			"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
-			"WHERE job_id = $1",
-			3, utypes, uvalues, unulls, SPI_OK_UPDATE);
+	qpm_spi_run("UPDATE query_perf_ml.training_job_store "
+				"SET state = 'done', finished_at = pg_catalog.clock_timestamp(), model_id = $2, progress = $3 "
+				"WHERE job_id = $1",
+				3, utypes, uvalues, unulls, false, SPI_OK_UPDATE);
 	qpm_owner_end(&os);
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -978,14 +747,14 @@ static void
 record_failure(const ClaimedJob *job, ErrorData *ed)
 {
 	bool		cancelled = ed->sqlerrcode == ERRCODE_QUERY_CANCELED;
-	const char *state = cancelled && !got_sigterm ? "cancelled" : "failed";
+	const char *state = cancelled && !qpm_worker_got_sigterm ? "cancelled" : "failed";
 	StringInfoData msg;
 	volatile int code = ed->sqlerrcode;
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
 
 	initStringInfo(&msg);
-	if (cancelled && got_sigterm)
+	if (cancelled && qpm_worker_got_sigterm)
 	{
 		appendStringInfoString(&msg, "training worker terminated by administrator command or server shutdown");
 		code = ERRCODE_ADMIN_SHUTDOWN;
@@ -1014,10 +783,10 @@ record_failure(const ClaimedJob *job, ErrorData *ed)
 		values[2] = CStringGetTextDatum(msg.data);
 		values[3] = CStringGetTextDatum(unpack_sql_state(code));
 		qpm_owner_begin(&os, true);
-		run_sql("UPDATE query_perf_ml.training_job_store "
-				"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
-				"WHERE job_id = $1 AND state = 'running'",
-				4, types, values, NULL, SPI_OK_UPDATE);
+		qpm_spi_run("UPDATE query_perf_ml.training_job_store "
+					"SET state = $2, finished_at = pg_catalog.clock_timestamp(), error = $3, sqlstate = $4 "
+					"WHERE job_id = $1 AND state = 'running'",
+					4, types, values, NULL, false, SPI_OK_UPDATE);
 		qpm_owner_end(&os);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
@@ -1042,7 +811,7 @@ qpm_training_worker_main(Datum arg)
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	current_job_id = args.job_id;
-	pqsignal(SIGTERM, job_sigterm);
+	pqsignal(SIGTERM, qpm_worker_sigterm);
 	pqsignal(SIGINT, StatementCancelHandler);
 	BackgroundWorkerUnblockSignals();
 	/* As the job's role, from the start (see the banner). */
@@ -1059,7 +828,7 @@ qpm_training_worker_main(Datum arg)
 	PG_CATCH();
 	{
 		/* Interrupted before the job was ours: it stays queued, then reported lost. */
-		if (!got_sigterm)
+		if (!qpm_worker_got_sigterm)
 			EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();

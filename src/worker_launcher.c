@@ -72,7 +72,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "source_reader.h"
 #include "qpm_worker.h"
 
 #define NOT_READY_RECHECK_S 10
@@ -82,6 +83,7 @@ int			qpm_snapshot_interval_s = 0;
 char	   *qpm_worker_database = NULL;
 bool		qpm_auto_retrain = false;
 int			qpm_auto_retrain_interval_s = 3600;
+volatile sig_atomic_t qpm_worker_got_sigterm = false;
 
 /* Why the database cannot be served yet; logged once per change. */
 typedef enum ReadyState
@@ -97,7 +99,6 @@ typedef enum ReadyState
 typedef void (*StepFn) (void *arg);
 
 static ReadyState ready_state = READY_UNKNOWN;
-static volatile sig_atomic_t shutdown_requested = false;
 static bool reloaded = false;	/* a reload reschedules everything to now */
 
 /* Define the settings; register the launcher when preloaded. */
@@ -156,15 +157,17 @@ qpm_worker_init(void)
 }
 
 /*
- * SIGTERM: remember it and cancel the step in progress (if any) at its next
- * interrupt check; run_step catches that and the worker exits with code 0.
+ * SIGTERM of both workers (the launcher and training jobs): remember it and
+ * cancel what is in progress at its next interrupt check, so the worker
+ * unwinds through its PG_CATCH (the launcher exits with code 0, a job
+ * records 'failed' rather than staying 'running').
  */
-static void
-launcher_sigterm(SIGNAL_ARGS)
+void
+qpm_worker_sigterm(SIGNAL_ARGS)
 {
 	int			save_errno = errno;
 
-	shutdown_requested = true;
+	qpm_worker_got_sigterm = true;
 	InterruptPending = true;
 	QueryCancelPending = true;
 	SetLatch(MyLatch);
@@ -186,7 +189,7 @@ launcher_wait(long timeout_ms)
 					 (timeout_ms >= 0 ? WL_TIMEOUT : 0),
 					 timeout_ms, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
-	if (shutdown_requested)
+	if (qpm_worker_got_sigterm)
 		proc_exit(0);
 	CHECK_FOR_INTERRUPTS();
 	if (ConfigReloadPending)
@@ -207,7 +210,7 @@ run_step(const char *what, StepFn fn, void *arg)
 	MemoryContext ctx = CurrentMemoryContext;
 	volatile bool ok = true;
 
-	if (shutdown_requested)
+	if (qpm_worker_got_sigterm)
 		proc_exit(0);
 	PG_TRY();
 	{
@@ -228,7 +231,7 @@ run_step(const char *what, StepFn fn, void *arg)
 		ed = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		if (shutdown_requested)
+		if (qpm_worker_got_sigterm)
 			proc_exit(0);		/* the cancel came from SIGTERM */
 		ereport(LOG,
 				(errmsg("query_perf_ml launcher: %s failed: %s", what, ed->message),
@@ -242,18 +245,15 @@ run_step(const char *what, StepFn fn, void *arg)
 	return ok;
 }
 
-/* One SPI statement; ERROR unless it returns the expected code. */
+/* One statement through the gateway (as the launcher's own superuser role). */
 static void
 exec_sql(const char *sql, int expected)
 {
-	int			rc;
+	QpmOwnerSession os;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute(sql, false, 0);
-	if (rc != expected)
-		elog(ERROR, "query_perf_ml launcher query failed (%s): %s", SPI_result_code_string(rc), sql);
-	SPI_finish();
+	qpm_owner_begin(&os, false);
+	qpm_spi_run(sql, 0, NULL, NULL, NULL, false, expected);
+	qpm_owner_end(&os);
 }
 
 /* Step: is the database ready (extension 1.1+, pg_stat_statements)? */
@@ -261,25 +261,22 @@ static void
 check_ready(void *arg)
 {
 	ReadyState *st = (ReadyState *) arg;
+	QpmOwnerSession os;
 	bool		isnull;
-	Datum		d;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_extension "
-					"        WHERE extname OPERATOR(pg_catalog.=) 'query_perf_ml'), "
-					"pg_catalog.to_regprocedure('query_perf_ml.snapshot()') IS NOT NULL "
-					"AND pg_catalog.to_regclass('query_perf_ml.training_job_store') IS NOT NULL",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not check for the extension");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (DatumGetInt64(d) == 0)
+	qpm_owner_begin(&os, false);
+	qpm_spi_run("SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_extension "
+				"        WHERE extname OPERATOR(pg_catalog.=) 'query_perf_ml'), "
+				"pg_catalog.to_regprocedure('query_perf_ml.snapshot()') IS NOT NULL "
+				"AND pg_catalog.to_regclass('query_perf_ml.training_job_store') IS NOT NULL",
+				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	if (DatumGetInt64(qpm_spi_col(0, 1, &isnull)) == 0)
 		*st = READY_NO_EXTENSION;
-	else if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+	else if (!DatumGetBool(qpm_spi_col(0, 2, &isnull)))
 		*st = READY_OLD_EXTENSION;
 	else
 		*st = READY_OK;
-	SPI_finish();
+	qpm_owner_end(&os);
 	if (*st == READY_OK && qpm_snapshot_interval_s > 0 && !qpm_pgss_available(NULL))
 		*st = READY_NO_PGSS;
 }
@@ -393,6 +390,7 @@ has_source_relation(void)
 static void
 retrain_step(void *arg)
 {
+	QpmOwnerSession os;
 	Oid			types[1] = {INT4OID};
 	Datum		values[1];
 	uint64		i,
@@ -403,29 +401,26 @@ retrain_step(void *arg)
 
 	if (!has_source_relation())
 		return;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	qpm_owner_begin(&os, false);
 	values[0] = Int32GetDatum(qpm_auto_retrain_interval_s);
-	if (SPI_execute_with_args(
-							  "SELECT a.model_name, ms.algorithm, ms.source_relation::pg_catalog.oid, ms.source, "
-							  "       ms.options OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('feature_set', ms.feature_set), "
-							  /* (the model's feature set: 1.1's options do not name it) */
-							  "       r.oid, "
-							  "       pg_catalog.format('median q-error %s (held out at training: %s), coverage %s of %s, %s predictions', "
-							  "         pg_catalog.round(a.median_q_error::pg_catalog.numeric, 3), "
-							  "         pg_catalog.round(a.train_median_q_error::pg_catalog.numeric, 3), "
-							  "         pg_catalog.round(a.interval_coverage::pg_catalog.numeric, 3), a.interval_level, a.n) "
-							  "  FROM query_perf_ml.prediction_accuracy() a "
-							  "  JOIN query_perf_ml.model_store ms ON ms.model_id OPERATOR(pg_catalog.=) a.model_id AND ms.is_active "
-							  "  LEFT JOIN pg_catalog.pg_authid r ON r.rolname OPERATOR(pg_catalog.=) ms.created_by "
-							  " WHERE a.drifted "
-							  "   AND NOT EXISTS (SELECT 1 FROM query_perf_ml.training_job_store j "
-							  "                    WHERE j.name OPERATOR(pg_catalog.=) a.model_name AND j.auto_retrain "
-							  "                      AND (j.state OPERATOR(pg_catalog.=) ANY ('{queued,running}') "
-							  "                           OR j.submitted_at OPERATOR(pg_catalog.>) (pg_catalog.now() "
-							  "                              OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))))",
-							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not look for drifted models");
+	qpm_spi_run("SELECT a.model_name, ms.algorithm, ms.source_relation::pg_catalog.oid, ms.source, "
+				"       ms.options OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('feature_set', ms.feature_set), "
+				/* (the model's feature set: 1.1's options do not name it) */
+				"       r.oid, "
+				"       pg_catalog.format('median q-error %s (held out at training: %s), coverage %s of %s, %s predictions', "
+				"         pg_catalog.round(a.median_q_error::pg_catalog.numeric, 3), "
+				"         pg_catalog.round(a.train_median_q_error::pg_catalog.numeric, 3), "
+				"         pg_catalog.round(a.interval_coverage::pg_catalog.numeric, 3), a.interval_level, a.n) "
+				"  FROM query_perf_ml.prediction_accuracy() a "
+				"  JOIN query_perf_ml.model_store ms ON ms.model_id OPERATOR(pg_catalog.=) a.model_id AND ms.is_active "
+				"  LEFT JOIN pg_catalog.pg_authid r ON r.rolname OPERATOR(pg_catalog.=) ms.created_by "
+				" WHERE a.drifted "
+				"   AND NOT EXISTS (SELECT 1 FROM query_perf_ml.training_job_store j "
+				"                    WHERE j.name OPERATOR(pg_catalog.=) a.model_name AND j.auto_retrain "
+				"                      AND (j.state OPERATOR(pg_catalog.=) ANY ('{queued,running}') "
+				"                           OR j.submitted_at OPERATOR(pg_catalog.>) (pg_catalog.now() "
+				"                              OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))))",
+				1, types, values, NULL, false, SPI_OK_SELECT);
 	n = SPI_processed;
 	reqs = MemoryContextAllocZero(outer, sizeof(QpmJobRequest) * (n + 1));
 	why = MemoryContextAllocZero(outer, sizeof(char *) * (n + 1));
@@ -448,7 +443,7 @@ retrain_step(void *arg)
 		why[i] = SPI_getvalue(tup, td, 7);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
+	qpm_owner_end(&os);
 
 	for (i = 0; i < n; i++)
 	{
@@ -509,7 +504,7 @@ qpm_launcher_main(Datum arg)
 	MemoryContext cycle_ctx;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, launcher_sigterm);
+	pqsignal(SIGTERM, qpm_worker_sigterm);
 	BackgroundWorkerUnblockSignals();
 
 	/* Connect only once there is something to do. */

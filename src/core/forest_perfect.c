@@ -1,77 +1,41 @@
 /*
  * forest_perfect.c — the perfect-tree layout and its level-synchronous walks.
  *
- * The compact walk (forest.c) follows each tree's own shape, so every step
- * loads a node, then the input it names, then picks a child: about 1 800
- * dependent loads for 300 depth-6 trees, 16 trees in flight.  This layout
- * pads every tree of a forest to the same shape, a perfect binary tree as
- * deep as the forest's deepest leaf (D), so a walk is the same few integer
- * operations at every level of every tree.  Nodes are numbered as in a
- * binary heap, root 1, children of h at 2 h and 2 h + 1, so after D levels
- * h - 2^D is the leaf:
- *
- *     h = 2 h + (row[slot[h]] >= key[h])
- *
- * Padding.  A leaf above depth D becomes a node that always goes right,
- * and every leaf position under it holds its value, so the walk ends on
- * that value.
+ * Every tree of a forest is padded to the same shape, a perfect binary
+ * tree as deep as the forest's deepest leaf (D), numbered as a binary heap
+ * (root 1, children of h at 2 h and 2 h + 1), so a walk is the same few
+ * integer operations at every level of every tree and h - 2^D is the leaf:
+ * h = 2 h + (row[slot[h]] >= key[h]).  A leaf above depth D becomes a node
+ * that always goes right, every leaf position under it holding its value.
  *
  * Comparisons as bytes.  Each feature's thresholds are sorted and made
- * distinct (u_0 < u_1 < ... < u_{m-1}), once per forest.  A split on u_i
- * gets key i + 1; a row's value v, rounded to float as XGBoost rounds it,
- * gets its rank r = #{u_k <= v}, once per row and feature.  Then `v < u_i`
- * is exactly `r < i + 1`, for infinities too, and a padding node (key 0)
- * always goes right.  A node is two bytes, the row byte it reads (its
- * slot) and its key, and the row holds one byte per feature.  A byte
- * counts 255 thresholds: a feature with more (XGBoost's histogram method
- * makes up to 256 of them, seen in the 300-round parity test) gets a
- * further slot per further 255, holding the rank among
- * those, clamped to 0 .. 255, which is exact for the keys in its range.
- * So at most 64 slots (PERFECT_ROW) and depth PERFECT_MAX_DEPTH; other
- * forests keep the compact walk.
+ * distinct (u_0 < ... < u_{m-1}) once per forest; a split on u_i gets key
+ * i + 1, a row's value v (rounded to float as XGBoost rounds it) gets its
+ * rank r = #{u_k <= v}.  Then `v < u_i` is exactly `r < i + 1`, for
+ * infinities too, and a padding node (key 0) always goes right.  A node is
+ * two bytes (its row slot and its key).  A feature with more than 255
+ * thresholds gets a further slot per further 255 (the rank among those,
+ * clamped, exact for the keys in its range); so at most PERFECT_ROW slots
+ * and depth PERFECT_MAX_DEPTH, other forests keep the compact walk.
  *
- * Missing values.  A NaN input goes to each node's own default side, which
- * a rank cannot say; the transform imputes every input before a model's
- * trees see it, so only a bare forest (tests, the parity checks) gets one,
- * and such a row takes the canonical walk (forest.c), which the layout's
- * walks equal anyway.
+ * A NaN input goes to each node's default side, which a rank cannot say:
+ * such a row (only a bare forest gets one; the transform imputes) takes
+ * the canonical walk.  Two walks of one layout: the portable one advances
+ * 16 trees level by level; the AVX-512 VBMI one (chosen at run time, D <=
+ * 6) decides all 63 nodes of a tree with one byte permute and one byte
+ * compare (a 64-bit mask), then advances 8 trees' paths together.
  *
- * Two walks of the same layout.  The portable one advances 16 trees level
- * by level.  The AVX-512 one (chosen at run time when the CPU has AVX-512
- * VBMI, for D <= 6) decides all 63 nodes of a tree at once: one byte
- * permute looks each node's feature up in the row (vpermb: the row is one
- * 64-byte register) and one byte compare with the keys gives the tree's
- * decisions as a 64-bit mask, bit h = node h goes right.  The paths of 8
- * trees then advance together, one 64-bit lane each: h = 2 h + bit h.  No
- * gather, and no load waits for the previous level.  (The previous layout
- * had 16-bit nodes and two word permutes per tree, each about twice the
- * cost of a byte permute on Zen 5: the decisions took 5.5 cycles a tree.)
+ * Memory: tree t's slots then keys (at least 64 bytes each, two cache lines
+ * for D <= 6), then all leaves in a second array (kept apart so the
+ * prefetcher does not fetch them with the nodes), in the room
+ * qpm_forest_alloc reserves: max(8 bytes per node, PERFECT_BYTES_DEPTH6
+ * per tree), so any forest of depth <= 6 fits.
  *
- * Memory.  Tree t's nodes are its slots (at least 64 bytes, so the vector
- * walk loads one full register) then its keys (as many): 128 bytes for
- * D <= 6, two cache lines (the room starts on a 64-byte boundary), read
- * whole by every walk, tree after tree.  Its 2^D leaf values are in a
- * second array after all the trees' nodes: a walk reads one leaf line of
- * the four a depth-6 tree has, and keeping the leaves apart keeps the
- * hardware prefetcher from fetching the other three along with the nodes
- * (10% faster than one block per tree, measured; the forest's 115 KB for
- * 300 trees do not fit the L1 cache, so each line fetched counts).  Both
- * live in the room qpm_forest_alloc reserves for the walker: 8 bytes per
- * node or PERFECT_BYTES_DEPTH6 per tree, whichever is more, so any forest
- * of depth <= 6 fits (a full depth-6 tree of 127 nodes would have had 1016
- * bytes of compact copy; it needs 384) and a deeper one fits only if its
- * trees are full enough.  The thresholds, with 16 search keys per feature
- * for the vector rank, have their own room.
- *
- * Exactness.  Leaves are added to the float sum from base_score one tree
- * at a time in tree order, as XGBoost adds them, so the result is the
- * canonical walk's, and XGBoost's, bit for bit, on every CPU.  That chain
- * of dependent float additions (3 cycles each on Zen 5: 0.27 us for 300
- * trees) is the floor of a prediction; the walk runs beside it.  Summing
- * in lanes would remove it but is not an option: XGBoost's own float sum
- * is off the exact one by up to 2e-5 (relative, in ms) on 300 trees, 3e-5
- * on 1 000, so any other order lands that far from XGBoost's prediction
- * too, beyond the 1e-6 promised (test/bench/sum_order.sh; README, "Prediction cost").
+ * Exactness: leaves are added to the float sum from base_score one tree at
+ * a time in tree order, as XGBoost adds them, so the result is the
+ * canonical walk's and XGBoost's bit for bit on every CPU; summing in lanes
+ * would leave XGBoost's result (test/bench/sum_order.sh; README Performance
+ * has the costs).
  */
 #include <float.h>
 #include <math.h>

@@ -11,7 +11,7 @@
  *
  * qpm_model_validate, off the hot path, holds the value rules a model must
  * meet before it is used: the blob reader (serialize.c) and import_model
- * (sql_export.c) apply the same ones, so neither path can let in a model
+ * (model_document.c) apply the same ones, so neither path can let in a model
  * the other would refuse.
  */
 #include <math.h>

@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(mktemp /tmp/qpm_sum_order.XXXXXX)
 trap 'rm -f "$bin"' EXIT
 core=$top/src/core
-gcc -O2 -std=gnu99 -I"$core" -I"$top/test/unit" "$top/test/bench/sum_order.c" "$core/forest.c" \
+gcc -O2 -std=gnu99 -I"$core" -I"$top/test/unit" "$top/test/bench/sum_order.c" "$core/forest.c" "$core/xgb_dump.c" \
 	"$core/forest_perfect.c" "$core/qpm_util.c" "$core/split.c" "$top/test/unit/test_alloc.c" \
 	-lxgboost -lm -o "$bin"
 "$bin"

@@ -12,7 +12,7 @@ bin=$(mktemp /tmp/qpm_walk_cost.XXXXXX)
 trap 'rm -f "$bin" "$bin.cg" "$bin.dump"' EXIT
 core=$top/src/core
 gcc -O2 -fno-strict-aliasing -fwrapv -fexcess-precision=standard -std=gnu99 -I"$core" -I"$top/test/unit" \
-	"$top/test/bench/walk_cost.c" "$core/forest.c" "$core/forest_perfect.c" "$core/qpm_util.c" \
+	"$top/test/bench/walk_cost.c" "$core/forest.c" "$core/xgb_dump.c" "$core/forest_perfect.c" "$core/qpm_util.c" \
 	"$top/test/unit/test_alloc.c" -lxgboost -lm -o "$bin"
 if [ "${2:-}" = callgrind ]; then
 	"$bin" "$rounds" save "$bin.dump"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/fuzz/import_doc.sh [SECONDS] [SEED] — a mutation fuzzer for the
-# export/import document parser (import_model, src/sql_export.c).  That
+# export/import document parser (import_model, src/model_document.c).  That
 # parser walks PostgreSQL's Jsonb, so it cannot be linked into a libFuzzer
 # target without a server; this fuzzes it in one, from PL/pgSQL.
 #

@@ -1,10 +1,12 @@
 /*
- * test_metrics.c — metrics, splits and the bounded dataset.
+ * test_metrics.c — metrics, splits, the bounded dataset, and the policy
+ * that compares two models by their metrics.
  */
 #include <stdlib.h>
 
 #include "dataset.h"
 #include "metrics.h"
+#include "policy.h"
 #include "split.h"
 #include "unit.h"
 
@@ -141,6 +143,18 @@ test_dataset(void)
 	qpm_dataset_free(&d);
 }
 
+/* Lower held-out median q-error wins; NaN never wins and always loses; ties keep. */
+static void
+test_policy(void)
+{
+	CHECK(qpm_policy_better(1.2, 1.3));
+	CHECK(!qpm_policy_better(1.3, 1.2));
+	CHECK(!qpm_policy_better(1.2, 1.2));
+	CHECK(qpm_policy_better(1.5, NAN));
+	CHECK(!qpm_policy_better(NAN, 1.5));
+	CHECK(!qpm_policy_better(NAN, NAN));
+}
+
 int
 main(void)
 {
@@ -150,5 +164,6 @@ main(void)
 	RUN(test_metrics_reservoir);
 	RUN(test_split);
 	RUN(test_dataset);
+	RUN(test_policy);
 	return unit_report("test_metrics");
 }

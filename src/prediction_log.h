@@ -1,0 +1,16 @@
+/*
+ * prediction_log.h — the log_predictions policy (prediction_log.c).
+ */
+#ifndef QPM_PREDICTION_LOG_H
+#define QPM_PREDICTION_LOG_H
+
+#include "postgres.h"
+
+#include "core/model.h"
+#include "model_cache.h"
+
+/* Log a prediction by queryid if the setting asks and the transaction may write. */
+void		qpm_maybe_log_prediction(const QpmCachedModel *cm, int64 queryid,
+									 const QpmPrediction *pr);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * source_reader.h — streaming a pg_stat_statements-style relation
+ * (source_reader.c).
+ */
+#ifndef QPM_SOURCE_READER_H
+#define QPM_SOURCE_READER_H
+
+#include "postgres.h"
+
+#include "core/feature_set.h"
+#include "core/stmt_features.h"
+
+/* Optional numeric columns the reader knows (source_reader.c's table). */
+#define QPM_SOURCE_COLUMNS 28
+
+typedef struct QpmSource
+{
+	Oid			relid;
+	char	   *qualname;		/* quoted, schema-qualified */
+	char	   *display;		/* for messages */
+	bool		has_total_time; /* else mean_exec_time */
+	bool		has_query;
+	bool		has_time;		/* has interval_end (split by time) */
+	const QpmFeatureSet *feature_set;	/* whose inputs are read */
+	char	   *column_sql[QPM_SOURCE_COLUMNS];	/* float8 expression, or NULL */
+	/* a plan source (plan_source.c): has_time means captured_at */
+	bool		plan;
+	bool		plan_has_completed;
+	bool		plan_has_label; /* a feature_set column */
+} QpmSource;
+
+/* Per-row callback; row memory is valid only during the call. */
+typedef void (*QpmRowCallback) (const QpmStmtStats *row, void *arg);
+
+typedef enum QpmScanMode
+{
+	QPM_SCAN_ROWS,				/* every row of the source */
+	QPM_SCAN_BY_QUERYID,		/* counters summed per queryid */
+	QPM_SCAN_ONE_QUERYID		/* summed, for one queryid only */
+} QpmScanMode;
+
+/*
+ * Resolve a source (InvalidOid = pg_stat_statements) for feature set fs,
+ * check its required columns and find the ones fs reads.
+ */
+void		qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src);
+/* Stream the source through cb in batches; returns rows read. */
+int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
+							QpmRowCallback cb, void *arg);
+/* interval_end (epoch s) from which rows are held out (NaN: none), or ERROR. */
+double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
+/* Is pg_stat_statements installed and preloaded? (never errors) */
+bool		qpm_pgss_available(Oid *relid);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * sql_predict.h — the result rows predict_query_execution and
+ * explain_prediction build (sql_predict.c, sql_explain.c), shared with
+ * predict_statement (sql_predict_statement.c) so the row types are built
+ * in one place.
+ */
+#ifndef QPM_SQL_PREDICT_H
+#define QPM_SQL_PREDICT_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "core/model.h"
+#include "model_cache.h"
+
+/* The prediction composite of fcinfo's result type (queryid NULL unless has_queryid). */
+Datum		qpm_prediction_datum(FunctionCallInfo fcinfo, bool has_queryid, int64 queryid,
+								 const QpmCachedModel *cm, const QpmPrediction *pr);
+/* explain_prediction's rows (feature, value, contribution) of raw for cm, then the base. */
+void		qpm_emit_explanation(FunctionCallInfo fcinfo, const QpmCachedModel *cm,
+								 const double *raw);
+
+#endif
