@@ -21,6 +21,33 @@
  * to keep.  The query runs as the calling user, so training and validation
  * see exactly what the caller may read.  Every identifier in the generated
  * query is quoted and every function and type schema-qualified.
+ *
+ * One statement's row (predict_query_execution(queryid), explain_prediction)
+ * is the per-call path, and there a per-call SPI_prepare, planning and
+ * cursor cost several times the row fetch itself (planning the
+ * metrics_intervals view alone takes 40 ms).  qpm_source_read_one keeps,
+ * per backend, a plan per (requested relation, feature set): the columns
+ * found, the query text, and an SPI plan made with SPI_keepplan, so a call
+ * runs SPI_execute_plan for at most one row, no cursor.  What stays right:
+ *  - Privileges: a kept plan is still checked at every execution (the
+ *    executor checks the range table's permissions each time it starts),
+ *    so a REVOKE makes the next call fail with 42501, and row security
+ *    and role changes are the plan cache's own business (it replans when
+ *    the role a plan depended on changes).
+ *  - Changes: a relcache invalidation of the relation (ALTER, DROP, GRANT,
+ *    CREATE OR REPLACE VIEW, ...) marks its plans stale; a reset
+ *    (InvalidOid) and any pg_namespace change (a renamed schema changes the
+ *    qualified name the text holds) mark all of them.  The next call
+ *    rebuilds: columns checked again, text made again.  The plan cache
+ *    also replans a kept plan on its own when a relation under a view
+ *    changes.  A name is never resolved: the key is the OID the caller
+ *    passed (its regclass was resolved with the caller's search_path), and
+ *    the text names that OID's current qualified name.
+ *  - Re-entrancy: the source is user SQL and may call this path back, even
+ *    on the same plan, and may invalidate it.  A call holds the entry (a
+ *    use count) while it executes; a stale entry is only unlisted, and
+ *    freed when its last use ends (or, after an ERROR, at the next lookup),
+ *    so SPI never runs a plan that was freed under it.
  */
 #include "postgres.h"
 
@@ -35,8 +62,10 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "qpm_pg.h"
 
@@ -303,6 +332,36 @@ get_float(HeapTuple tup, TupleDesc desc, int col)
 	return isnull ? NAN : DatumGetFloat8(d);
 }
 
+/* A row of build_scan_query's output as statement statistics (text not copied). */
+static void
+decode_row(HeapTuple tup, TupleDesc desc, QpmStmtStats *s)
+{
+	bool		isnull;
+	Datum		d;
+	int			k;
+
+	qpm_stmt_stats_init(s);
+	s->queryid = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	s->calls = get_float(tup, desc, 2);
+	s->total_exec_time = get_float(tup, desc, 3);
+	s->mean_exec_time = get_float(tup, desc, 4);
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	if (!isnull)
+	{
+		text	   *t = DatumGetTextPP(d);
+
+		s->query = VARDATA_ANY(t);
+		s->query_len = VARSIZE_ANY_EXHDR(t);
+	}
+	for (k = 0; k < QPM_SOURCE_COLUMNS; k++)
+	{
+		double		v = get_float(tup, desc, 6 + k);
+
+		memcpy((char *) s + source_columns[k].offset, &v, sizeof(v));
+	}
+	s->observed_at = get_float(tup, desc, 6 + QPM_SOURCE_COLUMNS);
+}
+
 /* Stream the source through cb; see the file banner. */
 int64
 qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
@@ -337,35 +396,11 @@ qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 			break;
 		for (i = 0; i < SPI_processed; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
 			QpmStmtStats s;
 			MemoryContext old;
-			bool		isnull;
-			Datum		d;
-			int			k;
 
 			old = MemoryContextSwitchTo(batch_ctx);
-			qpm_stmt_stats_init(&s);
-			s.queryid = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			s.calls = get_float(tup, desc, 2);
-			s.total_exec_time = get_float(tup, desc, 3);
-			s.mean_exec_time = get_float(tup, desc, 4);
-			d = SPI_getbinval(tup, desc, 5, &isnull);
-			if (!isnull)
-			{
-				text	   *t = DatumGetTextPP(d);
-
-				s.query = VARDATA_ANY(t);
-				s.query_len = VARSIZE_ANY_EXHDR(t);
-			}
-			for (k = 0; k < QPM_SOURCE_COLUMNS; k++)
-			{
-				double		v = get_float(tup, desc, 6 + k);
-
-				memcpy((char *) &s + source_columns[k].offset, &v, sizeof(v));
-			}
-			s.observed_at = get_float(tup, desc, 6 + QPM_SOURCE_COLUMNS);
+			decode_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &s);
 			MemoryContextSwitchTo(caller_ctx);
 			cb(&s, arg);
 			MemoryContextSwitchTo(old);
@@ -378,6 +413,215 @@ qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 	SPI_finish();
 	MemoryContextDelete(batch_ctx);
 	pfree(sql);
+	return n_rows;
+}
+
+/* ---- kept plans for one statement's row (the banner's second part) ---- */
+
+/* Listed plans kept when not in use; the least recently used goes first. */
+#define QPM_SOURCE_PLANS 16
+
+typedef struct SourcePlan
+{
+	struct SourcePlan *next;
+	Oid			key_relid;		/* as passed (InvalidOid: pg_stat_statements) */
+	const QpmFeatureSet *fs;
+	QpmSource	src;			/* resolved; its strings live in mcxt */
+	SPIPlanPtr	plan;			/* SPI_keepplan'd */
+	uint64		last_used;
+	int			uses;			/* calls executing the plan right now */
+	bool		stale;			/* unlisted: freed when uses drops to 0 */
+	MemoryContext mcxt;
+} SourcePlan;
+
+static SourcePlan *source_plans = NULL;	/* listed, and stale ones not freed yet */
+static MemoryContext source_plans_ctx = NULL;
+static bool source_plans_registered = false;
+static uint64 source_plans_clock = 0;
+static uint64 source_plans_invals = 0;	/* invalidations seen, of any relation */
+
+/* Relcache callback: only marks (it may run inside a lookup or an execution). */
+static void
+source_plans_relcache(Datum arg, Oid relid)
+{
+	SourcePlan *p;
+
+	source_plans_invals++;
+	for (p = source_plans; p != NULL; p = p->next)
+		if (relid == InvalidOid || p->src.relid == relid)
+			p->stale = true;
+}
+
+/* pg_namespace callback: a renamed schema changes every qualified name. */
+static void
+source_plans_namespace(Datum arg, int cacheid, uint32 hashvalue)
+{
+	source_plans_relcache(arg, InvalidOid);
+}
+
+/* Release an entry no call uses any more. */
+static void
+free_source_plan(SourcePlan *p)
+{
+	SourcePlan **link;
+
+	Assert(p->uses == 0);
+	for (link = &source_plans; *link != NULL; link = &(*link)->next)
+		if (*link == p)
+		{
+			*link = p->next;
+			break;
+		}
+	SPI_freeplan(p->plan);
+	MemoryContextDelete(p->mcxt);
+}
+
+/* Resolve the source, check its columns, and keep a plan for its one-row read. */
+static SourcePlan *
+build_source_plan(Oid relid, const QpmFeatureSet *fs)
+{
+	uint64		invals = source_plans_invals;
+	Oid			argtypes[1] = {INT8OID};
+	QpmSource	src;
+	SourcePlan *p;
+	MemoryContext mcxt;
+	MemoryContext old;
+	char	   *sql;
+	SPIPlanPtr	plan;
+	int			k;
+
+	qpm_source_open(relid, fs, &src);
+	sql = build_scan_query(&src, QPM_SCAN_ONE_QUERYID);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(sql, 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for source query: %s",
+			 SPI_result_code_string(SPI_result));
+	/* From here on nothing may fail before the entry owns the kept plan. */
+	mcxt = AllocSetContextCreate(source_plans_ctx, "query_perf_ml source plan",
+								 ALLOCSET_SMALL_SIZES);
+	p = MemoryContextAllocZero(mcxt, sizeof(SourcePlan));
+	old = MemoryContextSwitchTo(mcxt);
+	p->src = src;
+	p->src.qualname = pstrdup(src.qualname);
+	p->src.display = p->src.qualname;
+	for (k = 0; k < QPM_SOURCE_COLUMNS; k++)
+		if (src.column_sql[k] != NULL)
+			p->src.column_sql[k] = pstrdup(src.column_sql[k]);
+	MemoryContextSwitchTo(old);
+	MemoryContextSetIdentifier(mcxt, p->src.qualname);
+	if (SPI_keepplan(plan) != 0)
+	{
+		MemoryContextDelete(mcxt);
+		elog(ERROR, "SPI_keepplan failed for source query");
+	}
+	SPI_finish();
+	p->plan = plan;
+	p->key_relid = relid;
+	p->fs = fs;
+	p->mcxt = mcxt;
+	/* Changed while we looked?  Serve this call, rebuild at the next one. */
+	p->stale = invals != source_plans_invals;
+	p->next = source_plans;
+	source_plans = p;
+	return p;
+}
+
+/* The listed plan for (relid, fs), built if needed; frees what nobody uses. */
+static pg_noinline SourcePlan *
+get_source_plan(Oid relid, const QpmFeatureSet *fs)
+{
+	SourcePlan *p;
+	SourcePlan *next;
+	SourcePlan *found = NULL;
+	SourcePlan *lru = NULL;
+	int			n_listed = 0;
+
+	if (!source_plans_registered)
+	{
+		source_plans_ctx = AllocSetContextCreate(TopMemoryContext,
+												 "query_perf_ml source plans",
+												 ALLOCSET_SMALL_SIZES);
+		CacheRegisterRelcacheCallback(source_plans_relcache, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, source_plans_namespace, (Datum) 0);
+		source_plans_registered = true;
+	}
+	/* Changes committed by others since the statement began, before we trust an entry. */
+	AcceptInvalidationMessages();
+	for (p = source_plans; p != NULL; p = next)
+	{
+		next = p->next;
+		if (p->stale)
+		{
+			if (p->uses == 0)
+				free_source_plan(p);
+			continue;
+		}
+		n_listed++;
+		if (p->key_relid == relid && p->fs == fs)
+			found = p;
+		else if (p->uses == 0 && (lru == NULL || p->last_used < lru->last_used))
+			lru = p;
+	}
+	if (found == NULL)
+	{
+		if (n_listed >= QPM_SOURCE_PLANS && lru != NULL)
+			free_source_plan(lru);
+		found = build_source_plan(relid, fs);
+	}
+	found->last_used = ++source_plans_clock;
+	return found;
+}
+
+/*
+ * One statement's summed row from a source (InvalidOid: pg_stat_statements)
+ * through cb, with a kept plan (banner).  Returns the rows read, 0 or 1;
+ * *display gets the source's name for messages.
+ */
+int64
+qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
+					QpmRowCallback cb, void *arg, char **display)
+{
+	MemoryContext caller_ctx = CurrentMemoryContext;
+	SourcePlan *volatile p = get_source_plan(relid, fs);
+	Datum		values[1] = {Int64GetDatum(queryid)};
+	volatile int64 n_rows = 0;
+
+	*display = pstrdup(p->src.display);
+	p->uses++;
+	PG_TRY();
+	{
+		int			rc;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		/* GROUP BY the one queryid: at most one row, no cursor needed */
+		rc = SPI_execute_plan(p->plan, values, NULL, true, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "source query of %s failed: %s", *display,
+				 SPI_result_code_string(rc));
+		if (SPI_processed > 0)
+		{
+			QpmStmtStats s;
+			MemoryContext spi_ctx;
+
+			decode_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, &s);
+			spi_ctx = MemoryContextSwitchTo(caller_ctx);
+			cb(&s, arg);
+			MemoryContextSwitchTo(spi_ctx);
+			n_rows = 1;
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		/* On ERROR the entry stays; a stale one is freed at the next lookup. */
+		p->uses--;
+	}
+	PG_END_TRY();
+	if (p->stale && p->uses == 0)
+		free_source_plan(p);
 	return n_rows;
 }
 
