@@ -61,7 +61,7 @@ typedef enum QpmScanMode
 {
 	QPM_SCAN_ROWS,				/* every row of the source */
 	QPM_SCAN_BY_QUERYID,		/* counters summed per queryid */
-	QPM_SCAN_ONE_QUERYID		/* summed, for one queryid only */
+	QPM_SCAN_ONE_QUERYID		/* one queryid's rows (qpm_source_read_one sums them) */
 } QpmScanMode;
 
 /*
