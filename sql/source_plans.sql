@@ -63,7 +63,7 @@ SELECT sp_same('sp_lin', 'sp_src', 7) AS same_numeric;
 
 -- 2. DROP and recreate under the same name (a new relation, other rows).
 SELECT predicted_ms AS before_ms FROM query_perf_ml.predict_query_execution(7, 'sp_lin', 'sp_src') \gset
-DROP TABLE sp_src, sp_src2;
+DROP TABLE sp_src;
 SELECT * FROM query_perf_ml.predict_query_execution(7, 'sp_lin', 'sp_src');
 CREATE TABLE sp_src AS SELECT queryid, calls, total_exec_time, rows * 50 AS rows FROM synth WHERE queryid <= 60;
 SELECT sp_same('sp_lin', 'sp_src', 7) AS same_recreated, predicted_ms <> :before_ms AS other_rows

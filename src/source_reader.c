@@ -264,6 +264,57 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 }
 
 /*
+ * Column name, quoted, when the column is a number type read_one converts
+ * to float8 itself (exactly as the cast would), else cast_sql.  A cast in
+ * the query costs its function's lookup and EXECUTE check at every
+ * executor start; a plain column costs nothing.
+ */
+static const char *
+plain_number(const QpmSource *src, const char *name, const char *cast_sql)
+{
+	AttrNumber	att = get_attnum(src->relid, name);
+
+	if (att == InvalidAttrNumber)
+		return cast_sql;
+	switch (get_atttype(src->relid, att))
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			return quote_identifier(name);
+		default:
+			return cast_sql;
+	}
+}
+
+/* A plain_number column's value as float8, as its cast to float8 makes it. */
+static double
+number_datum(Datum d, Oid type)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(d);
+		case NUMERICOID:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+		default:
+			elog(ERROR, "source column of type %u read as a number", type);
+			return 0;			/* keep compiler quiet */
+	}
+}
+
+/*
  * Build the SELECT for a scan.  Output columns, always in this order:
  * queryid int8, calls, total time, mean time, query text, the optional
  * columns of source_columns (float8, or NULL when absent or not read by the
@@ -294,6 +345,30 @@ build_scan_query(const QpmSource *src, QpmScanMode mode)
 		{
 			if (src->column_sql[i] != NULL)
 				appendStringInfo(&q, ", pg_catalog.sum(%s)", src->column_sql[i]);
+			else
+				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
+		}
+	}
+	else if (mode == QPM_SCAN_ONE_QUERYID)
+	{
+		/* numbers as stored where read_one converts them itself (its comment) */
+		appendStringInfo(&q, "SELECT \"queryid\"::pg_catalog.int8, %s, ",
+						 plain_number(src, "calls", "\"calls\"::pg_catalog.float8"));
+		if (src->has_total_time)
+			appendStringInfo(&q, "%s, NULL::pg_catalog.float8, ",
+							 plain_number(src, "total_exec_time",
+										  "\"total_exec_time\"::pg_catalog.float8"));
+		else
+			appendStringInfo(&q, "NULL::pg_catalog.float8, %s, ",
+							 plain_number(src, "mean_exec_time",
+										  "\"mean_exec_time\"::pg_catalog.float8"));
+		appendStringInfoString(&q, src->has_query ?
+							   "\"query\"::pg_catalog.text" : "NULL::pg_catalog.text");
+		for (i = 0; i < QPM_SOURCE_COLUMNS; i++)
+		{
+			if (src->column_sql[i] != NULL)
+				appendStringInfo(&q, ", %s", plain_number(src, source_columns[i].name,
+														  src->column_sql[i]));
 			else
 				appendStringInfoString(&q, ", NULL::pg_catalog.float8");
 		}
@@ -635,6 +710,7 @@ qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 			uint64		i;
 			int			k;
 
+#define NUMBER(c) number_datum(v[c], TupleDescAttr(desc, c)->atttypid)
 			Assert(desc->natts == 6 + QPM_SOURCE_COLUMNS);
 			memset(sums, 0, sizeof(sums));
 			for (i = 0; i < SPI_processed; i++)
@@ -644,12 +720,12 @@ qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 				if (i == 0)
 					first_queryid = DatumGetInt64(v[0]);
 				if (!null[1])
-					sum_into(&sums[0], DatumGetFloat8(v[1]));
+					sum_into(&sums[0], NUMBER(1));
 				/* total time, or mean x calls (NULL if either is) */
 				if (!null[2])
-					sum_into(&sums[1], DatumGetFloat8(v[2]));
+					sum_into(&sums[1], NUMBER(2));
 				else if (!null[3] && !null[1])
-					sum_into(&sums[1], float8_mul(DatumGetFloat8(v[3]), DatumGetFloat8(v[1])));
+					sum_into(&sums[1], float8_mul(NUMBER(3), NUMBER(1)));
 				if (!null[4] && (!has_query ||
 								 DatumGetInt32(DirectFunctionCall2Coll(bttextcmp,
 																	   TupleDescAttr(desc, 4)->attcollation,
@@ -660,8 +736,9 @@ qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 				}
 				for (k = 0; k < QPM_SOURCE_COLUMNS; k++)
 					if (!null[5 + k])
-						sum_into(&sums[2 + k], DatumGetFloat8(v[5 + k]));
+						sum_into(&sums[2 + k], NUMBER(5 + k));
 			}
+#undef NUMBER
 			qpm_stmt_stats_init(&s);
 			s.queryid = first_queryid;
 			s.calls = sums[0].seen ? sums[0].sum : NAN;
