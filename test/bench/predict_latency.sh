@@ -24,6 +24,8 @@
 # cluster's pg_proc.probin is pointed at it and back between runs (every
 # pgbench run opens new backends, which load the library probin names), so
 # the two alternate run by run; the SQL of both must be the same version.
+# QPM_SETUP_ONLY=1: build the cluster, print how to reach it, keep it and
+# exit (for profiling by hand; stop it with pg_ctl and remove it yourself).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 QPM_SCRIPT=predict_latency
@@ -143,4 +145,11 @@ for s in "${sources[@]}"; do for m in fixed random; do for c in 1 4; do
 	echo
 done; done; done
 echo
-echo "transactions logged per variant: $(for s in "${sources[@]}"; do cnt "log.new.1.$s.fixed.fetch"; done | sort -n | head -1) or more"
+least=
+for s in "${sources[@]}"; do for m in fixed random; do for c in 1 4; do
+	for v in new.fetch $(for lib in "${libs[@]}"; do echo "$lib.lin $lib.gbm"; done); do
+		n=$(cnt "log.${v%%.*}.$c.$s.$m.${v#*.}")
+		[ -z "$least" ] || [ "$n" -lt "$least" ] && least=$n
+	done
+done; done; done
+echo "transactions logged per variant (all rounds): at least $least"
