@@ -44,6 +44,13 @@ SELECT count(*) AS statements,
 SELECT sp_sqlstate($$SELECT * FROM query_perf_ml.predict_query_execution(5002, 'sp_lin', 'history')$$) AS null_calls,
        sp_sqlstate($$SELECT * FROM query_perf_ml.predict_query_execution(424242, 'sp_lin', 'history')$$) AS absent;
 
+-- A sum that overflows float8 is an error for both, as SQL's sum() makes it.
+CREATE TABLE sp_huge AS SELECT 1::bigint AS queryid, 1 AS calls, 1e308::float8 AS total_exec_time,
+                               1e308::float8 AS shared_blks_hit FROM generate_series(1, 2);
+SELECT sp_sqlstate($$SELECT * FROM query_perf_ml.predict_all('sp_lin', 'sp_huge')$$) AS predict_all,
+       sp_sqlstate($$SELECT * FROM query_perf_ml.predict_query_execution(1, 'sp_lin', 'sp_huge')$$) AS by_queryid;
+DROP TABLE sp_huge;
+
 -- 1. ALTER TABLE between calls: the columns are looked up again.
 SELECT predicted_ms AS before_ms FROM query_perf_ml.predict_query_execution(7, 'sp_lin', 'sp_src') \gset
 UPDATE sp_src SET shared_blks_hit = shared_blks_hit * 100 WHERE queryid = 7;

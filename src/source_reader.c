@@ -62,7 +62,6 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -652,18 +651,49 @@ get_source_plan(Oid relid, const QpmFeatureSet *fs)
 	return found;
 }
 
-/* A NULL-skipping sum, as SQL's sum(float8): overflow is an ERROR (float8_pl). */
+/* A NULL-skipping sum, as SQL's sum(float8). */
 typedef struct SqlSum
 {
 	double		sum;
 	bool		seen;
 } SqlSum;
 
+/* float8pl's and float8mul's range errors, worded as theirs (utils/float.h's checks). */
+static void
+float8_range_error(bool overflow)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range: %s", overflow ? "overflow" : "underflow")));
+}
+
 static inline void
 sum_into(SqlSum *acc, double v)
 {
-	acc->sum = acc->seen ? float8_pl(acc->sum, v) : v;
+	if (acc->seen)
+	{
+		double		r = acc->sum + v;
+
+		if (unlikely(isinf(r)) && !isinf(acc->sum) && !isinf(v))
+			float8_range_error(true);
+		acc->sum = r;
+	}
+	else
+		acc->sum = v;
 	acc->seen = true;
+}
+
+/* a * b as float8mul computes it. */
+static inline double
+float8_times(double a, double b)
+{
+	double		r = a * b;
+
+	if (unlikely(isinf(r)) && !isinf(a) && !isinf(b))
+		float8_range_error(true);
+	if (unlikely(r == 0.0) && a != 0.0 && b != 0.0)
+		float8_range_error(false);
+	return r;
 }
 
 /*
@@ -725,7 +755,7 @@ qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 				if (!null[2])
 					sum_into(&sums[1], NUMBER(2));
 				else if (!null[3] && !null[1])
-					sum_into(&sums[1], float8_mul(NUMBER(3), NUMBER(1)));
+					sum_into(&sums[1], float8_times(NUMBER(3), NUMBER(1)));
 				if (!null[4] && (!has_query ||
 								 DatumGetInt32(DirectFunctionCall2Coll(bttextcmp,
 																	   TupleDescAttr(desc, 4)->attcollation,
@@ -759,7 +789,7 @@ qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 			spi_ctx = MemoryContextSwitchTo(caller_ctx);
 			cb(&s, arg);
 			MemoryContextSwitchTo(spi_ctx);
-			n_rows = SPI_processed;
+			n_rows = (int64) SPI_processed;
 		}
 		SPI_finish();
 	}
