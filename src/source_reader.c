@@ -28,7 +28,8 @@
  * metrics_intervals view alone takes 40 ms).  qpm_source_read_one keeps,
  * per backend, a plan per (requested relation, feature set): the columns
  * found, the query text, and an SPI plan made with SPI_keepplan, so a call
- * runs SPI_execute_plan for at most one row, no cursor.  What stays right:
+ * runs SPI_execute_plan for that statement's rows only, no cursor, and sums
+ * them itself.  What stays right:
  *  - Privileges: a kept plan is still checked at every execution (the
  *    executor checks the range table's permissions each time it starts),
  *    so a REVOKE makes the next call fail with 42501, and row security
