@@ -16,7 +16,8 @@
 # an indexed table `ids` by a scalar subquery in the same statement, on
 # both sides of the comparison).  1 and 4 clients; every variant runs for
 # SECONDS (default 3) per round, ROUNDS rounds (default 2), the variants
-# alternated in each round.  p50 comes from pgbench's per-transaction log
+# alternated in each round (even rounds in the reverse order, so that no
+# variant always follows the same one).  p50 comes from pgbench's per-transaction log
 # (--log), pooled over the rounds; the ratio is p50(predict) / p50(fetch).
 #
 # QPM_BASELINE_LIB=/path/query_perf_ml.so: a second library (e.g. main's,
@@ -110,10 +111,15 @@ for s in "${sources[@]}"; do for k in "${kinds[@]}"; do for m in fixed random; d
 done; done; done
 
 for r in $(seq "$rounds"); do
+	# even rounds run the libraries and the variants in reverse order
+	order_libs=("${libs[@]}"); order_kinds=("${kinds[@]}")
+	if [ $((r % 2)) -eq 0 ]; then
+		order_libs=($(printf '%s\n' "${libs[@]}" | tac)); order_kinds=($(printf '%s\n' "${kinds[@]}" | tac))
+	fi
 	for c in 1 4; do for s in "${sources[@]}"; do for m in fixed random; do
-		for lib in "${libs[@]}"; do
+		for lib in "${order_libs[@]}"; do
 			[ ${#libs[@]} -gt 1 ] && use_lib "$lib"
-			for k in "${kinds[@]}"; do
+			for k in "${order_kinds[@]}"; do
 				[ "$k" = fetch ] && [ "$lib" = old ] && continue
 				( cd "$work" && "$QPM_PGBIN/pgbench" -n -M prepared -c "$c" -j "$c" -T "$secs" \
 					-f "$s.$k.$m.sql" -l --log-prefix="log.$lib.$c.$s.$m.$k.$r" postgres >/dev/null 2>&1 )
