@@ -32,7 +32,7 @@ REGRESS = setup features training prediction trees explain feature_sets export p
 REGRESS_PRELOAD = plan_capture
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
-ISOLATION = cache_invalidation train_while_predict cache_pin cache_statement
+ISOLATION = cache_invalidation train_while_predict cache_pin cache_statement source_plan
 # The specs and their expected outputs live under test/isolation (the later
 # --inputdir wins over the one PGXS passes).
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \
