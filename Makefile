@@ -25,7 +25,7 @@ OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
 
-REGRESS = setup features training prediction trees explain feature_sets export pgss history errors catalog permissions cache reentrancy training_jobs plan_features predict_statement bad_inputs oldextversions comments cleanup
+REGRESS = setup features training prediction trees explain feature_sets export pgss history errors catalog permissions cache reentrancy source_plans training_jobs plan_features predict_statement bad_inputs oldextversions comments cleanup
 # Tests that need query_perf_ml in shared_preload_libraries run on a second
 # temporary instance (test/regress_preload.conf), so the instance of REGRESS
 # stays exactly as a user without the preload has it; installcheck runs them
@@ -33,7 +33,7 @@ REGRESS = setup features training prediction trees explain feature_sets export p
 REGRESS_PRELOAD = plan_capture
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
-ISOLATION = cache_invalidation train_while_predict cache_pin cache_statement
+ISOLATION = cache_invalidation train_while_predict cache_pin cache_statement source_plan
 # The specs and their expected outputs live under test/isolation (the later
 # --inputdir wins over the one PGXS passes).
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \

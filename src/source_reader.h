@@ -36,7 +36,7 @@ typedef enum QpmScanMode
 {
 	QPM_SCAN_ROWS,				/* every row of the source */
 	QPM_SCAN_BY_QUERYID,		/* counters summed per queryid */
-	QPM_SCAN_ONE_QUERYID		/* summed, for one queryid only */
+	QPM_SCAN_ONE_QUERYID		/* one queryid's rows (qpm_source_read_one sums them) */
 } QpmScanMode;
 
 /*
@@ -47,6 +47,12 @@ void		qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src);
 /* Stream the source through cb in batches; returns rows read. */
 int64		qpm_source_scan(const QpmSource *src, QpmScanMode mode, int64 queryid,
 							QpmRowCallback cb, void *arg);
+/*
+ * One statement's summed row (at most one) through cb, with a plan kept per
+ * backend (source_reader.c's banner); *display: the source's name.
+ */
+int64		qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
+								QpmRowCallback cb, void *arg, char **display);
 /* interval_end (epoch s) from which rows are held out (NaN: none), or ERROR. */
 double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */

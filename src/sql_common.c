@@ -181,24 +181,23 @@ capture_row(const QpmStmtStats *row, void *arg)
 void
 qpm_queryid_features(Oid relid, const QpmFeatureSet *fs, int64 queryid, double *x)
 {
-	QpmSource	src;
+	char	   *display;
 	OneRow		one;
 
-	qpm_source_open(relid, fs, &src);
 	memset(&one, 0, sizeof(one));
 	one.fs = fs;
 	one.x = x;
-	qpm_source_scan(&src, QPM_SCAN_ONE_QUERYID, queryid, capture_row, &one);
+	qpm_source_read_one(relid, fs, queryid, capture_row, &one, &display);
 	if (!one.found)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("statement with queryid " INT64_FORMAT " not found in %s",
-						queryid, src.display)));
+						queryid, display)));
 	if (one.status != QPM_ROW_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("statement with queryid " INT64_FORMAT " has no calls in %s",
-						queryid, src.display),
+						queryid, display),
 				 errdetail("Features are per call; calls is NULL or not positive.")));
 }
 
