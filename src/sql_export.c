@@ -1158,6 +1158,45 @@ check_metrics(DocObject *top, Jsonb *metrics)
 	}
 }
 
+/*
+ * Provenance: the document's name, version, created_at and extension_version
+ * say which version of which model this is (a fleet's servers import the
+ * central one); they go into metrics.imported_from, replacing an
+ * imported_from the document's metrics carry from an earlier import.
+ * check_optional has checked their types.
+ */
+static Jsonb *
+add_provenance(Jsonb *doc, Jsonb *metrics)
+{
+	static const char *const keys[] = {"name", "version", "created_at", "extension_version"};
+	StringInfoData b;
+	int			i;
+	bool		first = true;
+
+	initStringInfo(&b);
+	appendStringInfoString(&b, "{\"imported_from\": {");
+	for (i = 0; i < (int) lengthof(keys); i++)
+	{
+		JsonbValue	v;
+
+		if (getKeyJsonValueFromContainer(&doc->root, keys[i], (int) strlen(keys[i]), &v) == NULL)
+			continue;
+		if (!first)
+			appendStringInfoString(&b, ", ");
+		first = false;
+		escape_json(&b, keys[i]);
+		appendStringInfoString(&b, ": ");
+		if (v.type == jbvString)
+			escape_json(&b, pnstrdup(v.val.string.val, v.val.string.len));
+		else
+			appendStringInfoString(&b, DatumGetCString(DirectFunctionCall1(numeric_out,
+																		   NumericGetDatum(v.val.numeric))));
+	}
+	appendStringInfoString(&b, "}}");
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(metrics),
+											  JsonbPGetDatum(qpm_jsonb_from_cstring(b.data))));
+}
+
 /* import_model(doc, name): validate everything, store and activate a new version. */
 Datum
 qpm_import_model(PG_FUNCTION_ARGS)
@@ -1262,6 +1301,7 @@ qpm_import_model(PG_FUNCTION_ARGS)
 	check_optional(&top, "version", jbvNumeric);
 	check_optional(&top, "created_at", jbvString);
 	obj_close(&top);
+	nm.metrics = add_provenance(doc, nm.metrics);
 
 	/* the core's rules have the last word, then the blob must load */
 	if (qpm_model_validate(&m, err, sizeof(err)) != 0)
