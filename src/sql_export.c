@@ -51,7 +51,8 @@
  * PUBLIC); import stores through qpm_catalog_store, which writes as the
  * extension owner, refuses a blob above query_perf_ml.max_model_size, and
  * activates the new version.  An import has no source relation to retrain
- * on (source 'import', source_relation NULL).
+ * on (source 'import', source_relation NULL); what it was (the document's
+ * name, version, created_at) goes into metrics.imported_from.
  */
 #include "postgres.h"
 
