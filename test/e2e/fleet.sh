@@ -4,7 +4,8 @@
 # sizes and statement mixes) between snapshots; a fourth, central, cluster
 # runs docs/fleet_central.sql: postgres_fdw's IMPORT FOREIGN SCHEMA of each
 # server's metrics_intervals, the union view fleet.live_intervals (with a
-# server column) and fleet.collect() into fleet.intervals.  It checks:
+# server column) and fleet.collect() into fleet.intervals (test/lib/fleet.sh
+# sets this up).  It checks:
 #   - the union has every server's rows; train_model reads it through
 #     postgres_fdw with the projection and the queryid condition sent to the
 #     servers, in FETCHes of fetch_size rows (the servers' statement logs);
@@ -25,47 +26,22 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 QPM_SCRIPT=fleet
 . "$top/test/lib/cluster.sh"
+. "$top/test/lib/fleet.sh"
 work=$(mktemp -d /tmp/qpm_fleet.XXXXXX)
-QPM_EXTRA_CONF="log_statement = 'all'"
-qpm_clusters_start 4	# 1..3: the servers, 4: the central database
-trap 'qpm_clusters_stop; rm -rf "$work"' EXIT
-C=4
 export PGOPTIONS="-c client_min_messages=warning"
+QPM_EXTRA_CONF="log_statement = 'all'"	# the servers' logs show what postgres_fdw sends
+trap 'qpm_clusters_stop; rm -rf "$work"' EXIT
+qpm_fleet_start "$top"	# servers 1..3 with their workload history, the central database 4
+C=$QPM_FLEET_CENTRAL
+on() { qpm_on "$@"; }
+q() { qpm_q "$@"; }
+workload() { qpm_fleet_workload "$@"; }
 
 fail=0; n=0
 check() {	# check NAME EXPECTED ACTUAL
 	n=$((n + 1))
 	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1: expected '$2', got '$3'"; fail=$((fail + 1)); fi
 }
-on() {	# on CLUSTER psql-args...: psql on cluster CLUSTER's postgres database
-	local k=$1; shift
-	psql -X -qAt -v ON_ERROR_STOP=1 -h "${QPM_SOCKS[k]}" -p "${QPM_PORTS[k]}" -U postgres -d postgres "$@"
-}
-q() { on "$1" -c "$2"; }
-
-# ---- every server: workload between snapshots ----
-scales=(- 0.1 0.2 0.3)
-workload() {	# workload K: one run between two snapshots (seed K: its own statement mix)
-	q "$1" "SELECT failures FROM qpm_workload.run(400, 2, $1)" >/dev/null
-	q "$1" "SELECT query_perf_ml.snapshot()" >/dev/null
-}
-for k in 1 2 3; do
-	on "$k" -f "$top/test/workload/workload.sql" -c "SELECT qpm_workload.setup(${scales[k]})" >/dev/null
-	q "$k" "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION query_perf_ml"
-	q "$k" "SELECT pg_stat_statements_reset()" >/dev/null
-	q "$k" "SELECT query_perf_ml.snapshot()" >/dev/null
-	workload "$k"; workload "$k"
-done
-
-# ---- the central database ----
-for k in 1 2 3; do
-	q $C "CREATE EXTENSION IF NOT EXISTS postgres_fdw;
-	      CREATE SERVER s$k FOREIGN DATA WRAPPER postgres_fdw
-	             OPTIONS (host '127.0.0.1', port '${QPM_PORTS[k]}', dbname 'postgres', fetch_size '10000');
-	      CREATE USER MAPPING FOR postgres SERVER s$k OPTIONS (user 'postgres')"
-done
-on $C -f "$top/docs/fleet_central.sql" >/dev/null
-for k in 1 2 3; do q $C "SELECT fleet.add_server('s$k')" >/dev/null; done
 
 rows=(-); total=0
 for k in 1 2 3; do
@@ -97,7 +73,7 @@ check "train_model on the union view uses every server's rows" "$union_rows" "$u
 remote=$(tail -c +"$((log_before + 1))" "${QPM_DATAS[1]}/server.log")
 check "the server saw cursors fetched 10000 rows at a time (fetch_size), never 100" "yes 0" \
 	"$(echo "$remote" | grep -q 'FETCH 10000 FROM c' && echo yes) $(echo "$remote" | grep -c 'FETCH 100 FROM c' || true)"
-echo "$remote" | grep -m1 'DECLARE c' | sed 's/^.*statement: /# training, remote statement on s1: /' | cut -c1-400
+echo "# the training's remote query on s1: $(echo "$remote" | grep -m1 -A1 'DECLARE c' | tail -1 | sed 's/^[[:space:]]*//' | cut -c1-600)"
 echo "# FETCHes on s1 during the training: $(echo "$remote" | grep -c 'FETCH 10000 FROM c')"
 check "the training's remote scans read no column the feature set does not use (userid, dbid, interval_start)" "0" \
 	"$(echo "$remote" | grep 'DECLARE c' | grep -c -E 'userid|dbid|interval_start' || true)"
