@@ -17,6 +17,8 @@
  *                           is skipped with a WARNING and reported in the
  *                           result, its earlier rows stay
  *   fleet.intervals         the collected history: train on it
+ *   fleet.export_model(m)   export_model plus metrics.exported_from: this
+ *                           cluster (system identifier, cluster_name, database)
  *
  * Create the foreign servers and user mappings first (CREATE SERVER srv
  * FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host, port, dbname,
@@ -115,3 +117,18 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 END $$;
+
+-- export_model with where it comes from: the document's metrics get
+-- exported_from (this cluster's system identifier, which initdb chose and no
+-- other cluster has, its cluster_name and the database), which import_model
+-- keeps with the rest of the metrics; imported_from then names the model and
+-- version.  pg_control_system() is for superusers unless granted.
+CREATE OR REPLACE FUNCTION fleet.export_model(model text, version integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT jsonb_set(d, '{metrics,exported_from}',
+	                 jsonb_build_object('system_identifier', (SELECT c.system_identifier::text FROM pg_control_system() c),
+	                                    'cluster_name', current_setting('cluster_name'),
+	                                    'database', current_database()))
+	  FROM query_perf_ml.export_model(model, version) d
+$$;

@@ -12,7 +12,8 @@
 #   - the central model, exported and imported on every server (psql pipe),
 #     predicts there bit for bit what it predicts centrally
 #     (predict(model, float8[]) on the same vectors), and the import records
-#     where it came from (metrics.imported_from);
+#     where it came from (metrics.exported_from: the central cluster's system
+#     identifier, by fleet.export_model; metrics.imported_from: model, version);
 #   - activate_model rolls a server back to its own earlier version;
 #   - with one server down, training on the live view fails clearly
 #     (08001, nothing stored), fleet.collect() skips that server with a
@@ -128,15 +129,19 @@ distribute() {	# distribute MODEL FILE CLUSTER...
 		printf '\\set doc `cat %s`\nSELECT query_perf_ml.import_model(:'"'"'doc'"'"', '"'"'%s'"'"');\n' "$file" "$model" | on "$k" >/dev/null
 	done
 }
-q $C "SELECT query_perf_ml.export_model('fleet')" >"$work/fleet.json"
+q $C "SELECT fleet.export_model('fleet')" >"$work/fleet.json"
 distribute fleet "$work/fleet.json" 1 2 3
+central_sysid=$(q $C "SELECT system_identifier FROM pg_control_system()")
+check "the central cluster's system identifier is not s1's (it names a server)" t \
+	"$([ "$central_sysid" != "$(q 1 "SELECT system_identifier FROM pg_control_system()")" ] && echo t)"
 central_created=$(q $C "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM query_perf_ml.models WHERE name = 'fleet' AND version = 1")
 echo "# central predictions of 300 feature vectors (count, distinct, md5): $central_v1"
 for k in 1 2 3; do
 	check "s$k predicts bit for bit what the central model predicts" "$central_v1" "$(predictions "$k" fleet)"
-	check "s$k: the import is version 2, active, and records where it came from" \
-		"2 t import fleet 1 $central_created" \
-		"$(q "$k" "SELECT version, is_active, source, metrics->'imported_from'->>'name', metrics->'imported_from'->>'version',
+	check "s$k: the import is version 2, active, and records where it came from (server, model, version)" \
+		"2 t import $central_sysid postgres fleet 1 $central_created" \
+		"$(q "$k" "SELECT version, is_active, source, metrics->'exported_from'->>'system_identifier', metrics->'exported_from'->>'database',
+		                  metrics->'imported_from'->>'name', metrics->'imported_from'->>'version',
 		                  metrics->'imported_from'->>'created_at' FROM query_perf_ml.models WHERE name = 'fleet' ORDER BY version DESC LIMIT 1" | tr '|' ' ')"
 done
 q 1 "SELECT query_perf_ml.activate_model('fleet', 1)" >/dev/null
@@ -160,7 +165,7 @@ check "fleet.intervals keeps s3's earlier rows" "${rows[3]}" "$(q $C "SELECT cou
 collected=$(q $C "SELECT count(*) FROM fleet.intervals")
 check "training on fleet.intervals uses what was collected" "$collected 2" \
 	"$(q $C "SELECT n_train + n_test, version FROM query_perf_ml.train_model('fleet', 'gradient_boosting', 'fleet.intervals')" | tr '|' ' ')"
-q $C "SELECT query_perf_ml.export_model('fleet')" >"$work/fleet2.json"
+q $C "SELECT fleet.export_model('fleet')" >"$work/fleet2.json"
 distribute fleet "$work/fleet2.json" 1 2
 check "s2 runs the central version 2 after the distribution to the servers that are up" "3 t 2" \
 	"$(q 2 "SELECT version, is_active, metrics->'imported_from'->>'version' FROM query_perf_ml.models WHERE name = 'fleet' ORDER BY version DESC LIMIT 1" | tr '|' ' ')"
