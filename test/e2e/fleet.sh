@@ -61,7 +61,7 @@ echo "# rows per server: s1 ${rows[1]}, s2 ${rows[2]}, s3 ${rows[3]}; union $uni
 # gets the projection and the queryid condition, no columns it does not need.
 plan=$(q $C "EXPLAIN (VERBOSE, COSTS OFF) SELECT queryid::int8, calls::float8, total_exec_time::float8, query::text,
              shared_blks_hit::float8 FROM fleet.live_intervals WHERE queryid IS NOT NULL")
-echo "$plan" | sed -n 's/^ *\(Remote SQL: .*\)/# \1/p' | head -1
+sed -n 's/^ *\(Remote SQL: .*\)/# \1/p' <<<"$plan" | sed -n 1p	# (head would make sed die of SIGPIPE, and pipefail the script)
 check "EXPLAIN VERBOSE: three foreign scans, each pushing the condition and only the needed columns" "3 3 0" \
 	"$(echo "$plan" | grep -c 'Foreign Scan on fleet_s') $(echo "$plan" | grep -c 'Remote SQL: SELECT queryid, calls, total_exec_time, shared_blks_hit, query FROM query_perf_ml.metrics_intervals WHERE ((queryid IS NOT NULL))') $(echo "$plan" | grep -c 'userid')"
 
@@ -73,14 +73,14 @@ read -r used train_ms union_q <<<"$(echo "$res" | tr '|' ' ')"
 check "train_model on the union view uses every server's rows" "$union_rows" "$used"
 remote=$(tail -c +"$((log_before + 1))" "${QPM_DATAS[1]}/server.log")
 check "the server saw cursors fetched 10000 rows at a time (fetch_size), never 100" "yes 0" \
-	"$(echo "$remote" | grep -q 'FETCH 10000 FROM c' && echo yes) $(echo "$remote" | grep -c 'FETCH 100 FROM c' || true)"
-echo "# the training's remote query on s1: $(echo "$remote" | grep -m1 -A1 'DECLARE c' | tail -1 | sed 's/^[[:space:]]*//' | cut -c1-600)"
+	"$([ "$(grep -c 'FETCH 10000 FROM c' <<<"$remote")" -gt 0 ] && echo yes) $(grep -c 'FETCH 100 FROM c' <<<"$remote" || true)"
+echo "# the training's remote query on s1: $(awk '/DECLARE c/ && !done { getline; print; done = 1 }' <<<"$remote" | sed 's/^[[:space:]]*//' | cut -c1-600)"
 echo "# FETCHes on s1 during the training: $(echo "$remote" | grep -c 'FETCH 10000 FROM c')"
 check "the training's remote scans read no column the feature set does not use (userid, dbid, interval_start)" "0" \
 	"$(echo "$remote" | grep 'DECLARE c' | grep -c -E 'userid|dbid|interval_start' || true)"
 t_local=$(q $C "CREATE TABLE fleet_copy AS SELECT * FROM fleet.live_intervals;
                 SELECT round(train_ms::numeric) FROM query_perf_ml.train_model('fleet_local', 'gradient_boosting', 'fleet_copy');
-                DROP TABLE fleet_copy; SELECT query_perf_ml.drop_model('fleet_local')" | head -1)
+                DROP TABLE fleet_copy; SELECT query_perf_ml.drop_model('fleet_local')" | sed -n 1p)
 echo "# training on the union ($union_rows rows, gradient_boosting): ${train_ms} ms through postgres_fdw, ${t_local} ms on a local copy of the same rows; its held-out median q-error $union_q"
 
 # ---- accuracy: the union model against each server's own model ----
@@ -156,7 +156,7 @@ workload 1; workload 2
 qpm_pguser "$QPM_PGBIN/pg_ctl" -D "${QPM_DATAS[3]}/data" -m fast -w stop >/dev/null
 models_before=$(q $C "SELECT count(*) FROM query_perf_ml.model_store")
 err=$(q $C "SELECT query_perf_ml.train_model('fleet', 'gradient_boosting', 'fleet.live_intervals')" 2>&1 >/dev/null || true)
-check "training on the live view with s3 down fails clearly" "ERROR:  could not connect to server \"s3\"" "$(echo "$err" | head -1)"
+check "training on the live view with s3 down fails clearly" "ERROR:  could not connect to server \"s3\"" "$(sed -n 1p <<<"$err")"
 check "... and stores nothing" "$models_before" "$(q $C "SELECT count(*) FROM query_perf_ml.model_store")"
 out=$(on $C -c "SELECT server, rows_added > 0, split_part(status, ':', 1) FROM fleet.collect() ORDER BY 1" 2>&1)
 check "collect() with s3 down: new rows from s1 and s2, s3 skipped" "s1|t|ok s2|t|ok s3|f|skipped" "$(echo "$out" | grep '^s[0-9]|' | tr '\n' ' ' | sed 's/ $//')"
