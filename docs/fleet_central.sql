@@ -100,7 +100,8 @@ BEGIN
 		                WHERE r.attrelid = format('%I.metrics_intervals', 'fleet_' || s.server)::regclass
 		                  AND r.attname = a.attname AND NOT r.attisdropped);
 		BEGIN
-			-- the condition on interval_end is sent to the server (a parameter)
+			-- EXECUTE ... USING plans with the values: postgres_fdw sends the
+			-- condition on interval_end to the server as a constant
 			EXECUTE format('INSERT INTO fleet.intervals (server, %s) SELECT $1, %s FROM %I.metrics_intervals '
 			               'WHERE $2 IS NULL OR interval_end > $2', cols, cols, 'fleet_' || s.server)
 			  USING s.server, s.last_collected;

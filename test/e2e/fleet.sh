@@ -17,7 +17,8 @@
 #   - activate_model rolls a server back to its own earlier version;
 #   - with one server down, training on the live view fails clearly
 #     (08001, nothing stored), fleet.collect() skips that server with a
-#     WARNING and the model trains on what was collected, which still holds
+#     WARNING (its condition on interval_end runs remotely) and the model
+#     trains on what was collected, which still holds
 #     the down server's earlier rows;
 # and prints the numbers the README quotes: rows per server, union rows,
 # training time, and the held-out median q-error of the union model against
@@ -158,7 +159,12 @@ models_before=$(q $C "SELECT count(*) FROM query_perf_ml.model_store")
 err=$(q $C "SELECT query_perf_ml.train_model('fleet', 'gradient_boosting', 'fleet.live_intervals')" 2>&1 >/dev/null || true)
 check "training on the live view with s3 down fails clearly" "ERROR:  could not connect to server \"s3\"" "$(sed -n 1p <<<"$err")"
 check "... and stores nothing" "$models_before" "$(q $C "SELECT count(*) FROM query_perf_ml.model_store")"
+log_before=$(wc -c <"${QPM_DATAS[1]}/server.log")
 out=$(on $C -c "SELECT server, rows_added > 0, split_part(status, ':', 1) FROM fleet.collect() ORDER BY 1" 2>&1)
+remote=$(tail -c +"$((log_before + 1))" "${QPM_DATAS[1]}/server.log")
+echo "# collect()'s remote query on s1: $(awk '/DECLARE c/ { getline; print }' <<<"$remote" | sed 's/^[[:space:]]*//' | cut -c1-80)...$(awk '/DECLARE c/ { getline; print }' <<<"$remote" | sed 's/.*\(.\{120\}\)$/\1/')"
+check "collect() sends its condition on interval_end to the server" 1 \
+	"$(awk '/DECLARE c/ { getline; print }' <<<"$remote" | grep -c "WHERE ((interval_end > '" || true)"
 check "collect() with s3 down: new rows from s1 and s2, s3 skipped" "s1|t|ok s2|t|ok s3|f|skipped" "$(echo "$out" | grep '^s[0-9]|' | tr '\n' ' ' | sed 's/ $//')"
 check "... with a WARNING naming it" "1" "$(echo "$out" | grep -c 'WARNING:  fleet server "s3" skipped: could not connect to server "s3"')"
 check "fleet.intervals keeps s3's earlier rows" "${rows[3]}" "$(q $C "SELECT count(*) FROM fleet.intervals WHERE server = 's3'")"
