@@ -59,7 +59,7 @@ SELECT i.src, i.model_id = m.model_id AS returns_model_id
 SELECT a.name, b.version, b.is_active, b.source, a.model = b.model AS same_blob,
        a.algorithm = b.algorithm AS same_algorithm, a.feature_set = b.feature_set AS same_fs,
        a.n_train = b.n_train AND a.n_test = b.n_test AS same_counts,
-       a.metrics = b.metrics AS same_metrics, a.options = b.options AS same_options
+       a.metrics = b.metrics - 'imported_from' AS same_metrics, a.options = b.options AS same_options
   FROM query_perf_ml.model_store a JOIN query_perf_ml.model_store b ON b.name = a.name || '_copy'
  WHERE a.name IN ('ex_lin', 'ex_gbm', 'ex_rf') ORDER BY a.name;
 -- Every prediction is identical (=, not a tolerance).
@@ -71,10 +71,32 @@ SELECT m, count(*) AS rows,
        LATERAL query_perf_ml.predict_all(m, 'synth_noisy') a
        JOIN LATERAL query_perf_ml.predict_all(m || '_copy', 'synth_noisy') b USING (queryid)
  GROUP BY m ORDER BY m;
--- export(import(export(x))) = export(x) but for name, version and created_at.
+-- export(import(export(x))) = export(x) but for name, version, created_at
+-- and the provenance the import added.
 SELECT src, (doc - 'name' - 'version' - 'created_at') =
-            (query_perf_ml.export_model(src || '_copy') - 'name' - 'version' - 'created_at') AS same_document
+            (query_perf_ml.export_model(src || '_copy') - 'name' - 'version' - 'created_at'
+             #- '{metrics,imported_from}') AS same_document
   FROM ex_docs ORDER BY src;
+-- Provenance: the import keeps the document's name, version, created_at and
+-- extension_version in metrics.imported_from (a fleet's servers can tell
+-- which central version they run).
+SELECT d.src, m.metrics->'imported_from'->>'name' AS from_name,
+       m.metrics->'imported_from'->>'version' AS from_version,
+       m.metrics->'imported_from' = jsonb_build_object('name', d.doc->'name', 'version', d.doc->'version',
+           'created_at', d.doc->'created_at', 'extension_version', d.doc->'extension_version') AS all_four,
+       (m.metrics->'imported_from'->>'created_at')::timestamptz = o.created_at AS created_at_of_source
+  FROM ex_docs d JOIN query_perf_ml.models m ON m.name = d.src || '_copy'
+  JOIN query_perf_ml.models o ON o.name = d.src AND o.is_active ORDER BY d.src;
+-- Imported again from a server that imported it: the newest hop replaces
+-- the earlier one; a document without those keys records an empty origin.
+SELECT query_perf_ml.import_model(query_perf_ml.export_model('ex_gbm_copy'), 'ex_hop') > 0 AS imported;
+SELECT metrics->'imported_from'->>'name' AS from_name, metrics->'imported_from'->>'version' AS from_version
+  FROM query_perf_ml.models WHERE name = 'ex_hop';
+SELECT query_perf_ml.import_model(doc - 'name' - 'version' - 'created_at' - 'extension_version', 'ex_hop') > 0 AS imported
+  FROM ex_docs WHERE src = 'ex_lin';
+SELECT version, (SELECT coalesce(string_agg(k, ', ' ORDER BY k), '') FROM jsonb_object_keys(metrics->'imported_from') k) AS imported_from_keys
+  FROM query_perf_ml.models WHERE name = 'ex_hop' ORDER BY version;
+SELECT query_perf_ml.drop_model('ex_hop');
 -- Importing into an existing name adds a version and activates it.
 SELECT query_perf_ml.import_model(doc, 'ex_lin_copy') > 0 AS imported FROM ex_docs WHERE src = 'ex_lin';
 SELECT version, is_active FROM query_perf_ml.models WHERE name = 'ex_lin_copy' ORDER BY version;

@@ -9,11 +9,15 @@
  * qpm_catalog_store_model, which writes as the extension owner, refuses a
  * blob above query_perf_ml.max_model_size, and here activates the new
  * version.  An import has no source relation to retrain on (source
- * 'import', source_relation NULL).
+ * 'import', source_relation NULL); what it was (the document's name,
+ * version, created_at, extension_version) goes into metrics.imported_from.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 
 #include "model_document.h"
@@ -54,6 +58,45 @@ qpm_export_model(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(qpm_model_document_write(&model, &meta));
 }
 
+/*
+ * Provenance: the document's name, version, created_at and extension_version
+ * say which version of which model this is (a fleet's servers import the
+ * central one); they go into metrics.imported_from, replacing an
+ * imported_from the document's metrics carry from an earlier import.
+ * qpm_model_document_read has checked their types.
+ */
+static Jsonb *
+add_provenance(Jsonb *doc, Jsonb *metrics)
+{
+	static const char *const keys[] = {"name", "version", "created_at", "extension_version"};
+	StringInfoData b;
+	int			i;
+	bool		first = true;
+
+	initStringInfo(&b);
+	appendStringInfoString(&b, "{\"imported_from\": {");
+	for (i = 0; i < (int) lengthof(keys); i++)
+	{
+		JsonbValue	v;
+
+		if (getKeyJsonValueFromContainer(&doc->root, keys[i], (int) strlen(keys[i]), &v) == NULL)
+			continue;
+		if (!first)
+			appendStringInfoString(&b, ", ");
+		first = false;
+		escape_json(&b, keys[i]);
+		appendStringInfoString(&b, ": ");
+		if (v.type == jbvString)
+			escape_json(&b, pnstrdup(v.val.string.val, v.val.string.len));
+		else
+			appendStringInfoString(&b, DatumGetCString(DirectFunctionCall1(numeric_out,
+																		   NumericGetDatum(v.val.numeric))));
+	}
+	appendStringInfoString(&b, "}}");
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(metrics),
+											  JsonbPGetDatum(qpm_jsonb_from_cstring(b.data))));
+}
+
 /* import_model(doc, name): validate everything, store and activate a new version. */
 Datum
 qpm_import_model(PG_FUNCTION_ARGS)
@@ -80,7 +123,7 @@ qpm_import_model(PG_FUNCTION_ARGS)
 	nm.source = "import";
 	nm.n_train = meta.n_train;
 	nm.n_test = meta.n_test;
-	nm.metrics = meta.metrics;
+	nm.metrics = add_provenance(PG_GETARG_JSONB_P(0), meta.metrics);
 	nm.options = meta.options;
 	nm.activate = true;
 	PG_RETURN_INT64(qpm_catalog_store_model(&m, &nm, &version));

@@ -86,3 +86,25 @@ qpm_cluster_stop() {
 	rm -rf "$QPM_DATA"
 	QPM_DATA=
 }
+
+# Start N throwaway clusters (qpm_cluster_start each, same $QPM_EXTRA_CONF):
+# cluster i (from 1) is QPM_DATAS[i], QPM_PORTS[i], QPM_SOCKS[i]; PGHOST and
+# PGPORT are left pointing at the last one.  qpm_clusters_stop stops them all.
+qpm_clusters_start() {
+	local n=$1 i
+	QPM_DATAS=(); QPM_PORTS=(); QPM_SOCKS=()
+	for ((i = 1; i <= n; i++)); do
+		qpm_cluster_start
+		QPM_DATAS[i]=$QPM_DATA; QPM_PORTS[i]=$QPM_PORT; QPM_SOCKS[i]=$QPM_SOCK
+	done
+}
+
+# Stop and delete the clusters started by qpm_clusters_start.
+qpm_clusters_stop() {
+	local i
+	for i in "${!QPM_DATAS[@]}"; do
+		QPM_DATA=${QPM_DATAS[i]}
+		qpm_cluster_stop
+	done
+	QPM_DATAS=(); QPM_PORTS=(); QPM_SOCKS=()
+}
