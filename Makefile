@@ -20,7 +20,7 @@ GLUE_OBJS = src/query_perf_ml.o src/pg_alloc.o src/source_reader.o src/catalog.o
 	src/jsonb_reader.o src/model_document.o src/sql_export.o src/sql_explain.o \
 	src/training_jobs.o src/sql_training_jobs.o src/worker_launcher.o src/prediction_log.o \
 	src/plan_describe.o src/plan_statement.o src/plan_ring.o src/plan_capture.o src/sql_plan.o \
-	src/plan_source.o src/sql_predict_statement.o
+	src/plan_source.o src/sql_predict_statement.o src/explain_hook.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 DATA = query_perf_ml--1.0.sql query_perf_ml--1.0--1.1.sql query_perf_ml--1.1--1.2.sql
@@ -30,7 +30,7 @@ REGRESS = setup features training prediction trees explain feature_sets export p
 # temporary instance (test/regress_preload.conf), so the instance of REGRESS
 # stays exactly as a user without the preload has it; installcheck runs them
 # first (installcheck-preload).
-REGRESS_PRELOAD = plan_capture
+REGRESS_PRELOAD = plan_capture explain_prediction
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=tmp_check \
 	--load-extension=pg_stat_statements
 ISOLATION = cache_invalidation train_while_predict cache_pin cache_statement source_plan

@@ -2,8 +2,9 @@
  * qpm_plan.h — query plans in the glue: describing a PlannedStmt for the
  * core's plan/1 features (plan_describe.c), planning a statement text
  * without running it (plan_statement.c), capturing executed plans into a
- * shared-memory ring buffer (plan_capture.c, plan_ring.c) and the SQL entry
- * points over them (sql_plan.c).  Nothing in src/core includes this file.
+ * shared-memory ring buffer (plan_capture.c, plan_ring.c), the SQL entry
+ * points over them (sql_plan.c) and the predicted time in EXPLAIN
+ * (explain_hook.c).  Nothing in src/core includes this file.
  */
 #ifndef QPM_PLAN_H
 #define QPM_PLAN_H
@@ -121,5 +122,9 @@ extern int	qpm_capture_buffer;
 
 /* Define the capture settings; install hooks and request shared memory when preloaded. */
 void		qpm_plan_capture_init(void);
+
+/* ---- explain_hook.c: the predicted time in EXPLAIN ---- */
+/* Define query_perf_ml.explain_prediction and install the ExplainOneQuery hook. */
+void		qpm_explain_hook_init(void);
 
 #endif

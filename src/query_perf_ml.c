@@ -152,6 +152,7 @@ _PG_init(void)
 							   check_default_feature_set, NULL, NULL);
 	qpm_worker_init();
 	qpm_plan_capture_init();
+	qpm_explain_hook_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("query_perf_ml");
 #else

@@ -20,5 +20,11 @@ Datum		qpm_prediction_datum(FunctionCallInfo fcinfo, bool has_queryid, int64 que
 /* explain_prediction's rows (feature, value, contribution) of raw for cm, then the base. */
 void		qpm_emit_explanation(FunctionCallInfo fcinfo, const QpmCachedModel *cm,
 								 const double *raw);
+/*
+ * The name of the active version of the most recently activated plan/1
+ * model (predict_statement's default model); none: NULL if missing_ok,
+ * else ERROR 42704 with a hint.  Looked up as the caller.
+ */
+char	   *qpm_default_plan_model(bool missing_ok);
 
 #endif

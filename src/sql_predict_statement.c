@@ -41,9 +41,9 @@
 PG_FUNCTION_INFO_V1(qpm_predict_statement);
 PG_FUNCTION_INFO_V1(qpm_explain_statement_prediction);
 
-/* The name of the most recently activated plan/1 model, or ERROR. */
-static char *
-default_plan_model(void)
+/* See sql_predict.h: the most recently activated plan/1 model's name. */
+char *
+qpm_default_plan_model(bool missing_ok)
 {
 	QpmOwnerSession os;
 	Oid			types[1] = {TEXTOID};
@@ -62,7 +62,7 @@ default_plan_model(void)
 		name = MemoryContextStrdup(os.caller_ctx,
 								   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 	qpm_owner_end(&os);
-	if (name == NULL)
+	if (name == NULL && !missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no active model of feature set %s", label),
@@ -87,7 +87,7 @@ plan_and_pin(FunctionCallInfo fcinfo, QpmPlannedStatement *planned)
 				 errmsg("statement must not be NULL")));
 	qpm_plan_statement(text_to_cstring(PG_GETARG_TEXT_PP(0)), planned);
 	if (name == NULL)
-		name = default_plan_model();
+		name = qpm_default_plan_model(false);
 	cm = qpm_model_cache_pin(name);
 	if (cm->model.feature_set != &qpm_feature_set_plan)
 	{

@@ -12,7 +12,13 @@
 #     median q-error against their measured mean time is bounded;
 #  3. statements that never ran are predicted (no sample has their queryid)
 #     and nothing is written: plan_samples does not grow;
-#  4. train_model_async trains a plan/1 model on plan_samples in a job.
+#  4. train_model_async trains a plan/1 model on plan_samples in a job;
+#  5. the background worker retrains a drifted plan/1 model: predict_statement
+#     logs its predictions under the statements' queryids, and
+#     prediction_accuracy() matches them with pg_stat_statements history like
+#     any model's.  The drift is forged (history intervals 50 times slower
+#     than predicted, and the captured times multiplied by 50: the workload
+#     changed), so the retrained version must win and be activated.
 # Thresholds are loose on purpose: executor times on a shared machine are
 # noisy; test/bench/plan_accuracy.sh measures the accuracy itself.
 set -euo pipefail
@@ -97,6 +103,50 @@ for _ in $(seq 1 120); do
 done
 check "train_model_async on plan_samples" "done" "$state"
 check "its model is plan/1" "plan/1" "$(q "SELECT feature_set FROM query_perf_ml.models WHERE name = 'plans_async'")"
+
+# 5. Auto-retraining a drifted plan/1 model (the launcher is idle until the
+# reload below turns auto_retrain on).
+q "SET query_perf_ml.log_predictions = on;
+   SELECT count(*) FROM (SELECT DISTINCT sql FROM lines) l, LATERAL try_predict(l.sql) p" >/dev/null
+logged=$(q "SELECT count(*) FROM query_perf_ml.prediction_log WHERE model_name = 'plans'")
+check "predict_statement logged its predictions" "t" "$([ "$logged" -ge 20 ] && echo t || echo f)"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL'
+-- Two snapshots after the predictions, each statement 50 times slower than
+-- predicted in between.
+INSERT INTO query_perf_ml.snapshots (snapshot_id, captured_at, prev_snapshot_id, statements)
+SELECT 1001, now() - interval '1 minute', NULL, count(DISTINCT queryid) FROM query_perf_ml.prediction_log
+UNION ALL SELECT 1002, now(), 1001, count(DISTINCT queryid) FROM query_perf_ml.prediction_log;
+INSERT INTO query_perf_ml.metrics_history (snapshot_id, captured_at, userid, dbid, toplevel, queryid, calls, total_exec_time)
+SELECT s.id, s.at, 10, l.dbid, true, l.queryid, 10 * s.k, (s.k - 1) * 10 * 50 * l.predicted_ms
+  FROM (SELECT queryid, dbid, avg(predicted_ms) AS predicted_ms FROM query_perf_ml.prediction_log
+         WHERE model_name = 'plans' GROUP BY queryid, dbid) l,
+       (VALUES (1001, now() - interval '1 minute', 1), (1002, now(), 2)) s(id, at, k);
+UPDATE query_perf_ml.plan_samples SET exec_ms = exec_ms * 50;
+SQL
+check "prediction_accuracy() flags the plan/1 model drifted" "plans|t" \
+	"$(q "SELECT model_name, drifted FROM query_perf_ml.prediction_accuracy() WHERE model_name LIKE 'plans%'")"
+q "ALTER SYSTEM SET query_perf_ml.auto_retrain = on" >/dev/null
+q "SELECT pg_reload_conf()" >/dev/null
+state=""
+for _ in $(seq 1 240); do
+	state=$(q "SELECT state FROM query_perf_ml.training_jobs WHERE name = 'plans' AND auto_retrain")
+	case "$state" in done|failed|cancelled) break ;; esac
+	sleep 0.5
+done
+q "SELECT job_id, name, state, progress, error FROM query_perf_ml.training_jobs WHERE auto_retrain" | sed 's/^/# /'
+check "the launcher retrained the plan/1 model, and the new version won" "done|t" \
+	"$(q "SELECT state, progress LIKE 'version 2 activated: held-out median q-error %' FROM query_perf_ml.training_jobs WHERE name = 'plans' AND auto_retrain")"
+check "version 2 is active, plan/1, same algorithm and options" "2|plan/1|gradient_boosting|t" \
+	"$(q "SELECT b.version, b.feature_set, b.algorithm, b.options - 'feature_set' = a.options - 'feature_set'
+	        FROM query_perf_ml.models a JOIN query_perf_ml.models b USING (name)
+	       WHERE name = 'plans' AND a.version = 1 AND b.is_active")"
+check "the launcher logged the drift" "1" "$(grep -c 'model "plans" drifted (median q-error' "$QPM_DATA/server.log" || true)"
+check "the new version predicts the slower workload (median ratio > 10)" "t" \
+	"$(q "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY p.predicted_ms / o.predicted_ms) > 10
+	        FROM (SELECT DISTINCT ON (queryid) * FROM lines l, LATERAL try_predict(l.sql) ORDER BY queryid) p
+	        JOIN predicted o USING (queryid)")"
+check "the plan/1 model trained in a job was not retrained" "0" \
+	"$(q "SELECT count(*) FROM query_perf_ml.training_jobs WHERE name = 'plans_async' AND auto_retrain")"
 
 echo "plan_predict: $((n - fail)) of $n checks passed"
 [ $fail -eq 0 ]
