@@ -8,7 +8,7 @@
  * more than the prediction).  At most QPM_CACHE_SLOTS names are listed; a
  * new one takes the place of the least recently used.
  *
- * Lifetime — the rule qpm_pg.h and core/model.h refer to.  An entry leaves
+ * Lifetime — the rule model_cache.h and core/model.h refer to.  An entry leaves
  * the table when it is evicted or flushed; it is freed then, unless calls
  * hold pins on it: a pinned entry is only detached (no lookup finds it any
  * more) and freed when its last pin goes.  So a nested call may load and
@@ -74,7 +74,10 @@
 #include "utils/snapmgr.h"
 
 #include "core/serialize.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 #define QPM_CACHE_SLOTS 16
 

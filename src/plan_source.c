@@ -38,8 +38,10 @@
 #include "utils/memutils.h"
 
 #include "core/feature_set.h"
-#include "qpm_pg.h"
 #include "plan_source.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
 /* Does the relation have a (non-dropped) column of this name? */
 static bool

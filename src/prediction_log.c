@@ -24,6 +24,7 @@
 #include "access/xlog.h"
 
 #include "catalog.h"
+#include "model_cache.h"
 #include "prediction_log.h"
 #include "qpm_settings.h"
 

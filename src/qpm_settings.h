@@ -7,8 +7,7 @@
 
 #include "postgres.h"
 
-
-
+/* Files that print the library version include this header for the check. */
 #ifndef QPM_LIBRARY_VERSION
 #error "QPM_LIBRARY_VERSION comes from the Makefile (EXTVERSION)"
 #endif

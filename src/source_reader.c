@@ -71,8 +71,10 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "qpm_pg.h"
 #include "plan_source.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
 /*
  * The optional numeric columns a feature set may read, by their

@@ -106,9 +106,6 @@
 
 #include "core/policy.h"
 #include "catalog.h"
-#include "options.h"
-#include "qpm_settings.h"
-#include "source_reader.h"
 #include "sql_common.h"
 #include "xgb_train.h"
 #include "qpm_worker.h"

@@ -51,8 +51,10 @@
 #include "portability/instr_time.h"
 
 #include "core/forest.h"
-#include "qpm_pg.h"
+#include "options.h"
+#include "qpm_settings.h"
 #include "xgb_api.h"
+#include "xgb_train.h"
 
 #define RF_CHUNK_TREES 16
 #define PROGRESS_INTERVAL_MS 5000.0
