@@ -72,9 +72,23 @@
 #include "utils/syscache.h"
 
 #include "plan_source.h"
-#include "qpm_settings.h"
 #include "source_reader.h"
 #include "sql_common.h"
+
+int			qpm_source_batch_rows = 10000;
+
+/* query_perf_ml.source_batch_rows: the fetch size of every source scan. */
+void
+qpm_source_reader_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.source_batch_rows",
+							"Rows fetched per batch when reading a source relation.",
+							"Range 100 to 1000000.  Larger batches cost more memory per fetch.",
+							&qpm_source_batch_rows,
+							10000, 100, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+}
 
 /*
  * The optional numeric columns a feature set may read, by their

@@ -58,4 +58,8 @@ double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
 
+/* query_perf_ml.source_batch_rows, defined by qpm_source_reader_init. */
+extern int	qpm_source_batch_rows;
+void		qpm_source_reader_init(void);
+
 #endif

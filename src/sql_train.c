@@ -48,7 +48,6 @@
 #include "model_cache.h"
 #include "options.h"
 #include "plan_source.h"
-#include "qpm_settings.h"
 #include "source_reader.h"
 #include "sql_common.h"
 #include "xgb_train.h"

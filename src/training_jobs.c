@@ -110,6 +110,29 @@
 #include "xgb_train.h"
 #include "qpm_worker.h"
 
+int			qpm_max_training_jobs = 4;
+int			qpm_max_training_jobs_per_role = 2;
+
+/* The caps on queued and running jobs (superuser-only, query_perf_ml.c's banner). */
+void
+qpm_training_jobs_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.max_training_jobs",
+							"Most training jobs queued or running at once, all roles together.",
+							"Range 0 to 1024; 0 turns train_model_async and retraining off.",
+							&qpm_max_training_jobs,
+							4, 0, 1024,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.max_training_jobs_per_role",
+							"Most training jobs queued or running at once for one role.",
+							"Range 0 to 1024.",
+							&qpm_max_training_jobs_per_role,
+							2, 0, 1024,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
+
 /* Sub-ids of the submission locks on the extension object (see the banner). */
 #define JOB_LOCK_ALL 1
 #define JOB_LOCK_ROLE(role) ((uint16) (2 + (role) % 65534))

@@ -43,18 +43,60 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "utils/guc.h"
 
 #include "core/forest.h"
 #include "options.h"
-#include "qpm_settings.h"
 #include "xgb_api.h"
 #include "xgb_train.h"
+
+int			qpm_training_threads = 1;
+bool		qpm_training_progress = true;
+int			qpm_max_training_memory_kb = 1024 * 1024;
+int			qpm_max_training_threads = 4;
+
+/* Training settings; max_* are superuser-only (query_perf_ml.c's banner). */
+void
+qpm_training_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.training_threads",
+							"Threads XGBoost may use while training a tree model.",
+							"Range 1 to 64, used up to query_perf_ml.max_training_threads.  "
+							"Used only during train_model; predictions are single-threaded.",
+							&qpm_training_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("query_perf_ml.training_progress",
+							 "Report the progress of long trainings as NOTICEs.",
+							 "A NOTICE every 5 seconds with the trees done and the time spent.",
+							 &qpm_training_progress,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.max_training_memory",
+							"Most memory one training may use, XGBoost's estimated share included.",
+							"Range 1 MB to 2 TB.  Bounds maintenance_work_mem and the max_rows option: "
+							"rows beyond it are sampled, larger explicit requests are refused.",
+							&qpm_max_training_memory_kb,
+							1024 * 1024, 1024, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.max_training_threads",
+							"Most threads a training may use, whatever training_threads says.",
+							"Range 1 to 64.",
+							&qpm_max_training_threads,
+							4, 1, 64,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
 
 #define RF_CHUNK_TREES 16
 #define PROGRESS_INTERVAL_MS 5000.0
