@@ -1,56 +1,40 @@
 /*
- * source_reader.c — streaming rows from a pg_stat_statements-style relation.
+ * source_reader.c — streaming rows from a pg_stat_statements-style relation
+ * (what a source is: source_reader.h).
  *
- * A source is any table, view, materialized view or foreign table with the
- * pg_stat_statements columns we use.  Required: queryid, calls and
- * total_exec_time (or mean_exec_time).  The optional columns read are the
- * ones the feature set's formulas need (its inputs, named as in
- * PostgreSQL 15); the others are not selected at all, so a pgss/1 scan is
- * the scan 1.1 made.  Optional columns that are absent read as NULL, i.e.
- * missing values the model imputes.  Columns are found by name in the
- * relation, so one build reads the pg_stat_statements of PostgreSQL 13 to
- * 17: 13 has no jit_* or temp_blk_*_time columns (missing), and 17 splits
- * blk_read_time / blk_write_time into shared_ and local_ columns, which
- * are summed back into the older meaning.  A timestamptz column
- * interval_end (metrics_intervals has one) dates each row, for the split
- * by time.
- *
- * Rows are read through an SPI cursor in batches of
- * query_perf_ml.source_batch_rows, so a source of any size is never
- * materialized: per-batch memory is reset, and the callback decides what
- * to keep.  A feature set whose rows carry a ready vector (plan/1) reads
- * plan samples instead: plan_source.c, which open, scan and the time
- * cutoff hand over to.  The query runs as the calling user, so training and validation
- * see exactly what the caller may read.  Every identifier in the generated
- * query is quoted and every function and type schema-qualified.
+ * Rows come through an SPI cursor in batches of
+ * query_perf_ml.source_batch_rows, so no source is materialized: per-batch
+ * memory is reset, the callback keeps what it wants.  A feature set whose
+ * rows carry a ready vector (plan/1) reads plan samples instead
+ * (plan_source.c, to which open, scan and the time cutoff hand over).  The
+ * query runs as the calling user, so training sees exactly what the caller
+ * may read; every identifier is quoted, every function and type
+ * schema-qualified.
  *
  * One statement's row (predict_query_execution(queryid), explain_prediction)
- * is the per-call path, and there a per-call SPI_prepare, planning and
- * cursor cost several times the row fetch itself (planning the
- * metrics_intervals view alone takes 40 ms).  qpm_source_read_one keeps,
- * per backend, a plan per (requested relation, feature set): the columns
- * found, the query text, and an SPI plan made with SPI_keepplan, so a call
- * runs SPI_execute_plan for that statement's rows only, no cursor, and sums
- * them itself.  What stays right:
- *  - Privileges: a kept plan is still checked at every execution (the
- *    executor checks the range table's permissions each time it starts),
- *    so a REVOKE makes the next call fail with 42501, and row security
- *    and role changes are the plan cache's own business (it replans when
- *    the role a plan depended on changes).
+ * is the per-call path, where a per-call SPI_prepare, planning and cursor
+ * cost several times the row fetch (planning metrics_intervals alone takes
+ * 40 ms).  qpm_source_read_one keeps, per backend, a plan per (requested
+ * relation, feature set): the columns found, the query text and an
+ * SPI_keepplan plan, executed for that statement's rows only, no cursor,
+ * summed here.  What stays right:
+ *  - Privileges: the executor checks the range table's permissions at every
+ *    execution, so a REVOKE makes the next call fail with 42501; row
+ *    security and role changes are the plan cache's business (it replans
+ *    when the role a plan depended on changes).
  *  - Changes: a relcache invalidation of the relation (ALTER, DROP, GRANT,
  *    CREATE OR REPLACE VIEW, ...) marks its plans stale; a reset
- *    (InvalidOid) and any pg_namespace change (a renamed schema changes the
- *    qualified name the text holds) mark all of them.  The next call
- *    rebuilds: columns checked again, text made again.  The plan cache
- *    also replans a kept plan on its own when a relation under a view
- *    changes.  A name is never resolved: the key is the OID the caller
- *    passed (its regclass was resolved with the caller's search_path), and
- *    the text names that OID's current qualified name.
+ *    (InvalidOid) or any pg_namespace change (the text holds qualified
+ *    names) marks all.  The next call rebuilds: columns checked, text made
+ *    again; the plan cache replans by itself when a relation under a view
+ *    changes.  No name is resolved: the key is the caller's OID (its
+ *    regclass resolved with the caller's search_path), the text that OID's
+ *    current qualified name.
  *  - Re-entrancy: the source is user SQL and may call this path back, even
- *    on the same plan, and may invalidate it.  A call holds the entry (a
- *    use count) while it executes; a stale entry is only unlisted, and
- *    freed when its last use ends (or, after an ERROR, at the next lookup),
- *    so SPI never runs a plan that was freed under it.
+ *    on the same plan, and invalidate it.  A call holds the entry (a use
+ *    count) while it executes; a stale entry is only unlisted and freed when
+ *    its last use ends (after an ERROR, at the next lookup), so SPI never
+ *    runs a freed plan.
  */
 #include "postgres.h"
 

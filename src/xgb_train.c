@@ -22,9 +22,9 @@
  *    name here is a fixed string and values are validated in options.c.
  *
  * Memory.  XGBoost allocates outside palloc's accounting, so train_model
- * checks an estimate of its footprint against query_perf_ml.max_training_memory
- * before calling it.  Per fit of n rows of p features, T trees of at most
- * N = qpm_tree_node_bound(depth, n) nodes:
+ * checks an estimate of its footprint against max_training_memory first.
+ * Per fit of n rows of p features, T trees of at most N =
+ * qpm_tree_node_bound(depth, n) nodes:
  *   qpm_xgb_data_bytes:
  *     16 MB (libxgboost, libgomp, libstdc++ once loaded)
  *   + n (32 p + 64)      DMatrix entries, our float copy, bin index,
@@ -34,12 +34,9 @@
  *   + N T 200 (boosting) the trees: XGBoost's booster holds all rounds,
  *                        their text dump, our flat forest, its walker copy
  *   + N T 96 (forest)    chunks of 16 trees in XGBoost, all in ours twice
- * fitted to the peak RSS test/bench/train_memory.sh measures (XGBoost
- * 1.7.4, p = 12, 20 000 to 200 000 rows) so that it is never below it:
- * 1.1 to 1.5 times the measurement for trees of depth 6 to 10, 1.8 to 3.7
- * times for depth 14 and 18, whose node count rarely reaches the bound.  Threads are capped by
- * query_perf_ml.max_training_threads, which only a superuser can raise
- * (training_threads is any user's).
+ * never below the peak RSS test/bench/train_memory.sh measures (XGBoost
+ * 1.7.4, p = 12; ratios in the README).  Threads are capped by
+ * max_training_threads (superuser-only; training_threads is any user's).
  */
 #include "postgres.h"
 
