@@ -111,10 +111,35 @@ StaticAssertDecl(lengthof(source_columns) == QPM_SOURCE_COLUMNS,
 				 "QPM_SOURCE_COLUMNS must count source_columns");
 
 /* Does the relation have a (non-dropped) column of this name? */
-static bool
-has_column(Oid relid, const char *name)
+bool
+qpm_source_has_column(Oid relid, const char *name)
 {
 	return get_attnum(relid, name) != InvalidAttrNumber;
+}
+
+/* Check relid is a readable kind of relation; fill src's relid and names. */
+void
+qpm_source_set_relation(QpmSource *src, Oid relid)
+{
+	char	   *relname;
+	char		relkind;
+
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table or view", relname)));
+	src->relid = relid;
+	src->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   relname);
+	src->display = src->qualname;
 }
 
 /* Is pg_stat_statements installed and preloaded?  Never raises an error. */
@@ -192,9 +217,10 @@ missing_column(const QpmSource *src, const char *what)
 static char *
 column_sql(Oid relid, const SourceColumn *c)
 {
-	if (has_column(relid, c->name))
+	if (qpm_source_has_column(relid, c->name))
 		return psprintf("%s::pg_catalog.float8", quote_identifier(c->name));
-	if (c->pg17[0] != NULL && has_column(relid, c->pg17[0]) && has_column(relid, c->pg17[1]))
+	if (c->pg17[0] != NULL && qpm_source_has_column(relid, c->pg17[0]) &&
+		qpm_source_has_column(relid, c->pg17[1]))
 		return psprintf("(%s::pg_catalog.float8 OPERATOR(pg_catalog.+) %s::pg_catalog.float8)",
 						quote_identifier(c->pg17[0]), quote_identifier(c->pg17[1]));
 	return NULL;
@@ -223,8 +249,6 @@ resolve_inputs(const QpmSource *src, const QpmFeatureSet *fs, char **sql)
 void
 qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 {
-	char	   *relname;
-	char		relkind;
 
 	memset(src, 0, sizeof(*src));
 	if (fs->row_features == NULL)
@@ -235,23 +259,7 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 	}
 	if (!OidIsValid(relid))
 		relid = default_source();
-	relname = get_rel_name(relid);
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	relkind = get_rel_relkind(relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
-		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
-		relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view", relname)));
-
-	src->relid = relid;
-	src->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											   relname);
-	src->display = src->qualname;
+	qpm_source_set_relation(src, relid);
 
 	if (qpm_plan_source_shaped(relid))
 		ereport(ERROR,
@@ -261,15 +269,15 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 				 errdetail("Feature set %s is computed from pg_stat_statements-style rows.",
 						   qpm_feature_set_label_str(fs)),
 				 errhint("Train a plan/1 model on it (option \"feature_set\": \"plan/1\", the default for such a source), or pass a pg_stat_statements-style source.")));
-	if (!has_column(relid, "queryid"))
+	if (!qpm_source_has_column(relid, "queryid"))
 		missing_column(src, "\"queryid\"");
-	if (!has_column(relid, "calls"))
+	if (!qpm_source_has_column(relid, "calls"))
 		missing_column(src, "\"calls\"");
-	src->has_total_time = has_column(relid, "total_exec_time");
-	if (!src->has_total_time && !has_column(relid, "mean_exec_time"))
+	src->has_total_time = qpm_source_has_column(relid, "total_exec_time");
+	if (!src->has_total_time && !qpm_source_has_column(relid, "mean_exec_time"))
 		missing_column(src, "\"total_exec_time\" or \"mean_exec_time\"");
-	src->has_query = has_column(relid, "query");
-	src->has_time = has_column(relid, "interval_end");
+	src->has_query = qpm_source_has_column(relid, "query");
+	src->has_time = qpm_source_has_column(relid, "interval_end");
 	src->feature_set = fs;
 	resolve_inputs(src, fs, src->column_sql);
 }

@@ -68,6 +68,10 @@ int64		qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
+/* Does the relation have a (non-dropped) column of this name? */
+bool		qpm_source_has_column(Oid relid, const char *name);
+/* ERROR unless relid is a table, view, matview or foreign table; fills relid, names. */
+void		qpm_source_set_relation(QpmSource *src, Oid relid);
 
 /* query_perf_ml.source_batch_rows, defined by qpm_source_reader_init. */
 extern int	qpm_source_batch_rows;
