@@ -44,6 +44,22 @@
 #include "qpm_settings.h"
 #include "sql_common.h"
 
+int			qpm_max_model_size_kb = 64 * 1024;
+
+/* max_model_size, checked where a model is stored (query_perf_ml.c's banner). */
+void
+qpm_catalog_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.max_model_size",
+							"Largest model a training or an import may store.",
+							"Range 64 kB to 1 GB.  A training is refused before it starts when "
+							"n_trees x max_depth could exceed it.",
+							&qpm_max_model_size_kb,
+							64 * 1024, 64, 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
+
 
 /* The model_store table, or ERROR. */
 static Oid

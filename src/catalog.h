@@ -71,6 +71,10 @@ int64		qpm_catalog_store(const QpmNewModel *nm, int32 *version);
 int64		qpm_catalog_store_model(const QpmModel *m, QpmNewModel *nm, int32 *version);
 /* The model as model_store.model bytes. */
 bytea	   *qpm_model_to_blob(const QpmModel *m);
+/* query_perf_ml.max_model_size (superuser-only), defined by qpm_catalog_init. */
+extern int	qpm_max_model_size_kb;
+void		qpm_catalog_init(void);
+
 /* Counts for status(); default model as "name v<version>" or NULL. */
 void		qpm_catalog_counts(int64 *n_models, int64 *n_active, char **default_model);
 /* Append a prediction to prediction_log (as the owner) unless it holds max_rows (> 0). */

@@ -1,64 +1,42 @@
 /*
  * model_cache.c — per-backend cache of deserialized models.
  *
- * predict() runs once per row of a large query, so it must not touch the
- * catalog or the blob: the cache maps the requested model name (or "" for
- * the default model) to a deserialized model.  It is keyed on names, never
- * on blob contents (hashing or detoasting a large blob per call would cost
- * more than the prediction).  At most QPM_CACHE_SLOTS names are listed; a
- * new one takes the place of the least recently used.
+ * predict() runs once per row, so it must not touch the catalog or the blob:
+ * the cache maps a name ("" = the default model) to a deserialized model,
+ * keyed on names, not blob contents (hashing or detoasting a blob per call
+ * would cost more than the prediction); at most QPM_CACHE_SLOTS names, the
+ * least recently used replaced; each in a memory context of its own.
  *
- * Lifetime — the rule qpm_pg.h and core/model.h refer to.  An entry leaves
- * the table when it is evicted or flushed; it is freed then, unless calls
- * hold pins on it: a pinned entry is only detached (no lookup finds it any
- * more) and freed when its last pin goes.  So a nested call may load and
- * evict freely, and:
- *  - qpm_model_cache_pin() returns a model that stays valid and unchanged
- *    until qpm_model_cache_unpin().  Every caller that runs anything between
- *    the lookup and its last use of the model pins: a source scan is user
- *    SQL, which may predict with 20 other names, activate or train models,
- *    or make this backend reset its caches.
- *  - qpm_model_cache_get_text() (predict(), the per-row path) returns an
- *    unpinned model, valid until the next lookup in this backend; its
- *    caller uses it at once and runs nothing else in between.
- * A pin belongs to the resource owner current when it is taken.  The
- * caller releases it at the end of the call; on ERROR, the release of that
- * owner by the aborting (sub)transaction does, which covers a
- * subtransaction that a PL/pgSQL EXCEPTION block rolls back.  Resource
- * owners rather than a reset callback on the caller's memory context,
- * because that context is often reset long after the call (a per-query
- * context), which would hold entries and their memory pinned as long;
- * the server tracks its own buffer and relation pins the same way, and a
- * pin still held when its owner commits is reported as a leak.
+ * Lifetime, the rule model_cache.h and core/model.h refer to.  An evicted or
+ * flushed entry is freed unless pinned, else detached (no lookup finds it)
+ * and freed at its last unpin, so nested calls may load and evict freely.  A
+ * pinned model stays valid and unchanged until unpinned; whoever runs
+ * anything between lookup and last use pins (a source scan is user SQL,
+ * which may predict with other names, train or reset caches).
+ * qpm_model_cache_get_text()'s unpinned model (predict(), per row) is valid
+ * until the next lookup; its caller runs nothing in between.  A pin belongs
+ * to the current resource owner: the caller releases it, or on ERROR the
+ * aborting (sub)transaction does (PL/pgSQL EXCEPTION blocks too), not a
+ * reset callback on a per-query context that may be reset long after the
+ * call; as with buffer and relation pins, one held at commit is a leak.
  *
- * Invalidation: a statement trigger on model_store calls
- * CacheInvalidateRelcacheByRelid on the table for every change, whoever
- * makes it.  The relcache callback only counts (inval_generation): it can
- * run at awkward moments, even inside a lookup.  A lookup first flushes the
- * table if the count moved since the last flush.  model_store's OID is kept
- * across flushes and looked up again before each catalog read; while it is
- * being looked up every relcache invalidation counts (a reset, OID 0,
- * always does).  A model is read with a snapshot taken after that, so an
- * invalidation that arrives during or after the read moves the count past
- * the flush the entry was loaded after: the entry serves its caller but is
- * flushed at the next lookup, never kept as current.
+ * Invalidation: model_store's statement trigger calls
+ * CacheInvalidateRelcacheByRelid on every change, whoever makes it.  The
+ * relcache callback only counts (inval_generation; it may run inside a
+ * lookup); a lookup flushes the table if the count moved.  model_store's OID
+ * is looked up again before each catalog read, every invalidation counting
+ * meanwhile (a reset, OID 0, always); the model is read with a later
+ * snapshot, so an invalidation during or after the read lets the entry serve
+ * its caller but flushes it at the next lookup.
  *
- * Which version a statement sees.  A backend processes invalidations when a
- * transaction starts and when it first locks a relation in it, which
- * inside a transaction block may never happen again; so the first lookup
- * after a statement starts (the ExecutorStart or ProcessUtility hook)
- * processes them, once per statement (nested ones included), never per
- * predict() call.  Under READ COMMITTED a model is read with the latest
- * snapshot, as the system catalogs are: a statement uses the versions
- * committed when it first looks them up.  Under REPEATABLE READ and
- * SERIALIZABLE it is read with the transaction's snapshot, and such entries
- * are dropped when the transaction ends; in a parallel query, where no new
- * snapshot may be taken, with the statement's, dropped when the next
- * statement starts.  A pinned model does not change until it is unpinned.
- *
- * Memory: each entry lives, with its model's trees, in a context of its own
- * under "query_perf_ml model cache" (TopMemoryContext), deleted when the
- * entry is freed.
+ * Which version a statement sees.  Invalidations are processed at
+ * transaction start and a relation's first lock, which in a block may not
+ * recur, so the first lookup of each statement (ExecutorStart/ProcessUtility
+ * hook, nested ones too) processes them, never each predict().  READ
+ * COMMITTED reads with the latest snapshot, as catalogs are: the versions
+ * committed at its first lookup.  REPEATABLE READ and SERIALIZABLE read with
+ * the transaction's snapshot, dropped at its end; a parallel query, which
+ * may take no snapshot, with the statement's, dropped when the next starts.
  */
 #include "postgres.h"
 
@@ -74,7 +52,10 @@
 #include "utils/snapmgr.h"
 
 #include "core/serialize.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "qpm_settings.h"
+#include "sql_common.h"
 
 #define QPM_CACHE_SLOTS 16
 

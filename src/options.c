@@ -15,13 +15,38 @@
 
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
 #include "jsonb_reader.h"
 #include "options.h"
-#include "qpm_settings.h"
 #include "sql_common.h"
+
+char	   *qpm_default_feature_set = NULL;
+
+/* Only a known feature set label is a valid default. */
+static bool
+check_default_feature_set(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && qpm_feature_set_by_label(*newval) != NULL)
+		return true;
+	GUC_check_errdetail("Known feature sets: %s.", qpm_feature_set_list());
+	return false;
+}
+
+/* The default of the feature_set option. */
+void
+qpm_options_init(void)
+{
+	DefineCustomStringVariable("query_perf_ml.default_feature_set",
+							   "Feature set of models trained without the feature_set option.",
+							   "pgss/1 or pgss/2.  A model keeps the set it was trained on.",
+							   &qpm_default_feature_set,
+							   "pgss/2",
+							   PGC_USERSET, 0,
+							   check_default_feature_set, NULL, NULL);
+}
 
 typedef enum OptType
 {

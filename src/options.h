@@ -42,4 +42,8 @@ void		qpm_parse_train_options(Jsonb *options, QpmAlgorithm alg, bool lenient,
 /* The effective settings as jsonb (stored with the model). */
 Jsonb	   *qpm_train_settings_to_jsonb(const QpmTrainSettings *s);
 
+/* query_perf_ml.default_feature_set: a label, checked when set. */
+extern char *qpm_default_feature_set;
+void		qpm_options_init(void);
+
 #endif

@@ -38,22 +38,18 @@
 #include "utils/memutils.h"
 
 #include "core/feature_set.h"
-#include "qpm_pg.h"
 #include "plan_source.h"
+#include "qpm_settings.h"
+#include "source_reader.h"
+#include "sql_common.h"
 
-/* Does the relation have a (non-dropped) column of this name? */
-static bool
-has_column(Oid relid, const char *name)
-{
-	return get_attnum(relid, name) != InvalidAttrNumber;
-}
 
 /* See plan_source.h: the columns that make a plan source. */
 bool
 qpm_plan_source_shaped(Oid relid)
 {
-	return OidIsValid(relid) && has_column(relid, "features") &&
-		has_column(relid, "exec_ms") && !has_column(relid, "calls");
+	return OidIsValid(relid) && qpm_source_has_column(relid, "features") &&
+		qpm_source_has_column(relid, "exec_ms") && !qpm_source_has_column(relid, "calls");
 }
 
 /* The extension's own plan_samples table: the default plan source. */
@@ -116,8 +112,6 @@ not_a_plan_source(const QpmSource *src, const char *why)
 void
 qpm_plan_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 {
-	char	   *relname;
-	char		relkind;
 	Oid			type;
 	int32		typmod;
 	Oid			collation;
@@ -125,39 +119,24 @@ qpm_plan_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 	memset(src, 0, sizeof(*src));
 	if (!OidIsValid(relid))
 		relid = default_plan_source();
-	relname = get_rel_name(relid);
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	relkind = get_rel_relkind(relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
-		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
-		relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view", relname)));
-	src->relid = relid;
-	src->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											   relname);
-	src->display = src->qualname;
+	qpm_source_set_relation(src, relid);
 	src->feature_set = fs;
 	src->plan = true;
 
-	if (has_column(relid, "calls") && !has_column(relid, "features"))
+	if (qpm_source_has_column(relid, "calls") && !qpm_source_has_column(relid, "features"))
 		not_a_plan_source(src, "it has pg_stat_statements columns");
-	if (!has_column(relid, "queryid"))
+	if (!qpm_source_has_column(relid, "queryid"))
 		not_a_plan_source(src, "no column \"queryid\"");
-	if (!has_column(relid, "exec_ms"))
+	if (!qpm_source_has_column(relid, "exec_ms"))
 		not_a_plan_source(src, "no column \"exec_ms\"");
-	if (!has_column(relid, "features"))
+	if (!qpm_source_has_column(relid, "features"))
 		not_a_plan_source(src, "no column \"features\"");
 	get_atttypetypmodcoll(relid, get_attnum(relid, "features"), &type, &typmod, &collation);
 	if (type != FLOAT8ARRAYOID)
 		not_a_plan_source(src, "column \"features\" is not float8[]");
-	src->plan_has_completed = has_column(relid, "completed");
-	src->plan_has_label = has_column(relid, "feature_set");
-	src->has_time = has_column(relid, "captured_at");
+	src->plan_has_completed = qpm_source_has_column(relid, "completed");
+	src->plan_has_label = qpm_source_has_column(relid, "feature_set");
+	src->has_time = qpm_source_has_column(relid, "captured_at");
 }
 
 /* The rows a plan source offers: finished executions of this set with a vector. */

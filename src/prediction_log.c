@@ -22,10 +22,42 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "utils/guc.h"
 
 #include "catalog.h"
+#include "model_cache.h"
 #include "prediction_log.h"
-#include "qpm_settings.h"
+
+int			qpm_history_retention_min = 7 * 24 * 60;
+bool		qpm_log_predictions = false;
+int			qpm_prediction_log_max_rows = 1000000;
+
+/* The log's settings, and the retention purge_history() applies to it and snapshots. */
+void
+qpm_prediction_log_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.history_retention",
+							"How long purge_history() keeps snapshots and logged predictions.",
+							"0 keeps them forever.",
+							&qpm_history_retention_min,
+							7 * 24 * 60, 0, PG_INT32_MAX,
+							PGC_SUSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("query_perf_ml.log_predictions",
+							 "Append predictions made by queryid to query_perf_ml.prediction_log.",
+							 "Skipped in read-only transactions and on standbys.",
+							 &qpm_log_predictions,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.prediction_log_max_rows",
+							"Most rows prediction_log may hold; beyond it predictions are not logged.",
+							"Range 0 to 2147483647; 0 means no limit.  purge_history() makes room.",
+							&qpm_prediction_log_max_rows,
+							1000000, 0, PG_INT32_MAX,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
 
 static bool log_full_reported = false;
 

@@ -13,4 +13,10 @@
 void		qpm_maybe_log_prediction(const QpmCachedModel *cm, int64 queryid,
 									 const QpmPrediction *pr);
 
+/* Settings defined by qpm_prediction_log_init (history_retention: purge_history). */
+extern int	qpm_history_retention_min;
+extern bool qpm_log_predictions;
+extern int	qpm_prediction_log_max_rows;
+void		qpm_prediction_log_init(void);
+
 #endif

@@ -34,9 +34,10 @@ PGDLLEXPORT void qpm_launcher_main(Datum arg);
 
 /* ---- training_jobs.c: asynchronous training ---- */
 
-/* Caps on queued + running jobs (settings, query_perf_ml.c). */
+/* Caps on queued + running jobs (settings defined by qpm_training_jobs_init). */
 extern int	qpm_max_training_jobs;
 extern int	qpm_max_training_jobs_per_role;
+void		qpm_training_jobs_init(void);
 
 /* What a job trains; run_as is the role it runs as, connection included. */
 typedef struct QpmJobRequest

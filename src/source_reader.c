@@ -1,56 +1,40 @@
 /*
- * source_reader.c — streaming rows from a pg_stat_statements-style relation.
+ * source_reader.c — streaming rows from a pg_stat_statements-style relation
+ * (what a source is: source_reader.h).
  *
- * A source is any table, view, materialized view or foreign table with the
- * pg_stat_statements columns we use.  Required: queryid, calls and
- * total_exec_time (or mean_exec_time).  The optional columns read are the
- * ones the feature set's formulas need (its inputs, named as in
- * PostgreSQL 15); the others are not selected at all, so a pgss/1 scan is
- * the scan 1.1 made.  Optional columns that are absent read as NULL, i.e.
- * missing values the model imputes.  Columns are found by name in the
- * relation, so one build reads the pg_stat_statements of PostgreSQL 13 to
- * 17: 13 has no jit_* or temp_blk_*_time columns (missing), and 17 splits
- * blk_read_time / blk_write_time into shared_ and local_ columns, which
- * are summed back into the older meaning.  A timestamptz column
- * interval_end (metrics_intervals has one) dates each row, for the split
- * by time.
- *
- * Rows are read through an SPI cursor in batches of
- * query_perf_ml.source_batch_rows, so a source of any size is never
- * materialized: per-batch memory is reset, and the callback decides what
- * to keep.  A feature set whose rows carry a ready vector (plan/1) reads
- * plan samples instead: plan_source.c, which open, scan and the time
- * cutoff hand over to.  The query runs as the calling user, so training and validation
- * see exactly what the caller may read.  Every identifier in the generated
- * query is quoted and every function and type schema-qualified.
+ * Rows come through an SPI cursor in batches of
+ * query_perf_ml.source_batch_rows, so no source is materialized: per-batch
+ * memory is reset, the callback keeps what it wants.  A feature set whose
+ * rows carry a ready vector (plan/1) reads plan samples instead
+ * (plan_source.c, to which open, scan and the time cutoff hand over).  The
+ * query runs as the calling user, so training sees exactly what the caller
+ * may read; every identifier is quoted, every function and type
+ * schema-qualified.
  *
  * One statement's row (predict_query_execution(queryid), explain_prediction)
- * is the per-call path, and there a per-call SPI_prepare, planning and
- * cursor cost several times the row fetch itself (planning the
- * metrics_intervals view alone takes 40 ms).  qpm_source_read_one keeps,
- * per backend, a plan per (requested relation, feature set): the columns
- * found, the query text, and an SPI plan made with SPI_keepplan, so a call
- * runs SPI_execute_plan for that statement's rows only, no cursor, and sums
- * them itself.  What stays right:
- *  - Privileges: a kept plan is still checked at every execution (the
- *    executor checks the range table's permissions each time it starts),
- *    so a REVOKE makes the next call fail with 42501, and row security
- *    and role changes are the plan cache's own business (it replans when
- *    the role a plan depended on changes).
+ * is the per-call path, where a per-call SPI_prepare, planning and cursor
+ * cost several times the row fetch (planning metrics_intervals alone takes
+ * 40 ms).  qpm_source_read_one keeps, per backend, a plan per (requested
+ * relation, feature set): the columns found, the query text and an
+ * SPI_keepplan plan, executed for that statement's rows only, no cursor,
+ * summed here.  What stays right:
+ *  - Privileges: the executor checks the range table's permissions at every
+ *    execution, so a REVOKE makes the next call fail with 42501; row
+ *    security and role changes are the plan cache's business (it replans
+ *    when the role a plan depended on changes).
  *  - Changes: a relcache invalidation of the relation (ALTER, DROP, GRANT,
  *    CREATE OR REPLACE VIEW, ...) marks its plans stale; a reset
- *    (InvalidOid) and any pg_namespace change (a renamed schema changes the
- *    qualified name the text holds) mark all of them.  The next call
- *    rebuilds: columns checked again, text made again.  The plan cache
- *    also replans a kept plan on its own when a relation under a view
- *    changes.  A name is never resolved: the key is the OID the caller
- *    passed (its regclass was resolved with the caller's search_path), and
- *    the text names that OID's current qualified name.
+ *    (InvalidOid) or any pg_namespace change (the text holds qualified
+ *    names) marks all.  The next call rebuilds: columns checked, text made
+ *    again; the plan cache replans by itself when a relation under a view
+ *    changes.  No name is resolved: the key is the caller's OID (its
+ *    regclass resolved with the caller's search_path), the text that OID's
+ *    current qualified name.
  *  - Re-entrancy: the source is user SQL and may call this path back, even
- *    on the same plan, and may invalidate it.  A call holds the entry (a
- *    use count) while it executes; a stale entry is only unlisted, and
- *    freed when its last use ends (or, after an ERROR, at the next lookup),
- *    so SPI never runs a plan that was freed under it.
+ *    on the same plan, and invalidate it.  A call holds the entry (a use
+ *    count) while it executes; a stale entry is only unlisted and freed when
+ *    its last use ends (after an ERROR, at the next lookup), so SPI never
+ *    runs a freed plan.
  */
 #include "postgres.h"
 
@@ -71,8 +55,24 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "qpm_pg.h"
 #include "plan_source.h"
+#include "source_reader.h"
+#include "sql_common.h"
+
+int			qpm_source_batch_rows = 10000;
+
+/* query_perf_ml.source_batch_rows: the fetch size of every source scan. */
+void
+qpm_source_reader_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.source_batch_rows",
+							"Rows fetched per batch when reading a source relation.",
+							"Range 100 to 1000000.  Larger batches cost more memory per fetch.",
+							&qpm_source_batch_rows,
+							10000, 100, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+}
 
 /*
  * The optional numeric columns a feature set may read, by their
@@ -111,10 +111,35 @@ StaticAssertDecl(lengthof(source_columns) == QPM_SOURCE_COLUMNS,
 				 "QPM_SOURCE_COLUMNS must count source_columns");
 
 /* Does the relation have a (non-dropped) column of this name? */
-static bool
-has_column(Oid relid, const char *name)
+bool
+qpm_source_has_column(Oid relid, const char *name)
 {
 	return get_attnum(relid, name) != InvalidAttrNumber;
+}
+
+/* Check relid is a readable kind of relation; fill src's relid and names. */
+void
+qpm_source_set_relation(QpmSource *src, Oid relid)
+{
+	char	   *relname;
+	char		relkind;
+
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table or view", relname)));
+	src->relid = relid;
+	src->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   relname);
+	src->display = src->qualname;
 }
 
 /* Is pg_stat_statements installed and preloaded?  Never raises an error. */
@@ -192,9 +217,10 @@ missing_column(const QpmSource *src, const char *what)
 static char *
 column_sql(Oid relid, const SourceColumn *c)
 {
-	if (has_column(relid, c->name))
+	if (qpm_source_has_column(relid, c->name))
 		return psprintf("%s::pg_catalog.float8", quote_identifier(c->name));
-	if (c->pg17[0] != NULL && has_column(relid, c->pg17[0]) && has_column(relid, c->pg17[1]))
+	if (c->pg17[0] != NULL && qpm_source_has_column(relid, c->pg17[0]) &&
+		qpm_source_has_column(relid, c->pg17[1]))
 		return psprintf("(%s::pg_catalog.float8 OPERATOR(pg_catalog.+) %s::pg_catalog.float8)",
 						quote_identifier(c->pg17[0]), quote_identifier(c->pg17[1]));
 	return NULL;
@@ -223,8 +249,6 @@ resolve_inputs(const QpmSource *src, const QpmFeatureSet *fs, char **sql)
 void
 qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 {
-	char	   *relname;
-	char		relkind;
 
 	memset(src, 0, sizeof(*src));
 	if (fs->row_features == NULL)
@@ -235,23 +259,7 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 	}
 	if (!OidIsValid(relid))
 		relid = default_source();
-	relname = get_rel_name(relid);
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	relkind = get_rel_relkind(relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
-		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
-		relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view", relname)));
-
-	src->relid = relid;
-	src->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											   relname);
-	src->display = src->qualname;
+	qpm_source_set_relation(src, relid);
 
 	if (qpm_plan_source_shaped(relid))
 		ereport(ERROR,
@@ -261,15 +269,15 @@ qpm_source_open(Oid relid, const QpmFeatureSet *fs, QpmSource *src)
 				 errdetail("Feature set %s is computed from pg_stat_statements-style rows.",
 						   qpm_feature_set_label_str(fs)),
 				 errhint("Train a plan/1 model on it (option \"feature_set\": \"plan/1\", the default for such a source), or pass a pg_stat_statements-style source.")));
-	if (!has_column(relid, "queryid"))
+	if (!qpm_source_has_column(relid, "queryid"))
 		missing_column(src, "\"queryid\"");
-	if (!has_column(relid, "calls"))
+	if (!qpm_source_has_column(relid, "calls"))
 		missing_column(src, "\"calls\"");
-	src->has_total_time = has_column(relid, "total_exec_time");
-	if (!src->has_total_time && !has_column(relid, "mean_exec_time"))
+	src->has_total_time = qpm_source_has_column(relid, "total_exec_time");
+	if (!src->has_total_time && !qpm_source_has_column(relid, "mean_exec_time"))
 		missing_column(src, "\"total_exec_time\" or \"mean_exec_time\"");
-	src->has_query = has_column(relid, "query");
-	src->has_time = has_column(relid, "interval_end");
+	src->has_query = qpm_source_has_column(relid, "query");
+	src->has_time = qpm_source_has_column(relid, "interval_end");
 	src->feature_set = fs;
 	resolve_inputs(src, fs, src->column_sql);
 }

@@ -1,6 +1,17 @@
 /*
  * source_reader.h — streaming a pg_stat_statements-style relation
  * (source_reader.c).
+ *
+ * A source is any table, view, materialized view or foreign table with the
+ * pg_stat_statements columns we use: queryid, calls and total_exec_time (or
+ * mean_exec_time), plus the optional columns the feature set's formulas need
+ * (named as in PostgreSQL 15; others are not selected, so a pgss/1 scan is
+ * the scan 1.1 made).  Absent optional columns read as NULL, missing values
+ * the model imputes.  Columns are found by name, so one build reads
+ * PostgreSQL 13 to 17: 13 lacks jit_* and temp_blk_*_time, 17's
+ * shared_/local_ blk_read_time and blk_write_time are summed back into the
+ * older meaning.  A timestamptz interval_end (metrics_intervals has one)
+ * dates rows for the split by time.
  */
 #ifndef QPM_SOURCE_READER_H
 #define QPM_SOURCE_READER_H
@@ -57,5 +68,13 @@ int64		qpm_source_read_one(Oid relid, const QpmFeatureSet *fs, int64 queryid,
 double		qpm_source_time_cutoff(const QpmSource *src, double fraction);
 /* Is pg_stat_statements installed and preloaded? (never errors) */
 bool		qpm_pgss_available(Oid *relid);
+/* Does the relation have a (non-dropped) column of this name? */
+bool		qpm_source_has_column(Oid relid, const char *name);
+/* ERROR unless relid is a table, view, matview or foreign table; fills relid, names. */
+void		qpm_source_set_relation(QpmSource *src, Oid relid);
+
+/* query_perf_ml.source_batch_rows, defined by qpm_source_reader_init. */
+extern int	qpm_source_batch_rows;
+void		qpm_source_reader_init(void);
 
 #endif

@@ -33,6 +33,7 @@
 #include "utils/array.h"
 #include "catalog.h"
 #include "model_cache.h"
+#include "prediction_log.h"
 #include "qpm_settings.h"
 #include "source_reader.h"
 #include "sql_common.h"

@@ -29,7 +29,8 @@
 #include "utils/tuplestore.h"
 
 #include "core/shap.h"
-#include "qpm_pg.h"
+#include "model_cache.h"
+#include "sql_common.h"
 #include "sql_predict.h"
 
 PG_FUNCTION_INFO_V1(qpm_explain_queryid);

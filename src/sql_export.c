@@ -20,9 +20,10 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
-#include "model_document.h"
 #include "catalog.h"
 #include "model_cache.h"
+#include "model_document.h"
+#include "qpm_settings.h"
 #include "sql_common.h"
 
 PG_FUNCTION_INFO_V1(qpm_export_model);

@@ -28,8 +28,8 @@
 #include "utils/tuplestore.h"
 
 #include "core/feature_set.h"
-#include "qpm_pg.h"
 #include "qpm_plan.h"
+#include "sql_common.h"
 
 #define FLUSH_BATCH 256
 #define FLUSH_COLUMNS 11

@@ -23,7 +23,10 @@
 #include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
-#include "qpm_pg.h"
+#include "model_cache.h"
+#include "prediction_log.h"
+#include "source_reader.h"
+#include "sql_common.h"
 #include "sql_predict.h"
 
 PG_FUNCTION_INFO_V1(qpm_predict);

@@ -34,9 +34,12 @@
 #include "utils/memutils.h"
 
 #include "core/feature_set.h"
-#include "qpm_pg.h"
-#include "sql_predict.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "prediction_log.h"
 #include "qpm_plan.h"
+#include "sql_common.h"
+#include "sql_predict.h"
 
 PG_FUNCTION_INFO_V1(qpm_predict_statement);
 PG_FUNCTION_INFO_V1(qpm_explain_statement_prediction);

@@ -44,8 +44,13 @@
 #include "core/policy.h"
 #include "core/serialize.h"
 #include "core/shap.h"
-#include "qpm_pg.h"
+#include "catalog.h"
+#include "model_cache.h"
+#include "options.h"
 #include "plan_source.h"
+#include "source_reader.h"
+#include "sql_common.h"
+#include "xgb_train.h"
 
 PG_FUNCTION_INFO_V1(qpm_train_model);
 PG_FUNCTION_INFO_V1(qpm_validate_model);

@@ -1,71 +1,40 @@
 /*
- * training_jobs.c — asynchronous training: submitting a job, the training
- * job worker, and recording lost jobs.  The SQL entry points
- * (train_model_async(), cancel_training(), training_job_live()) are in
- * sql_training_jobs.c.
+ * training_jobs.c — asynchronous training: submitting a job, the job worker,
+ * recording lost jobs (SQL entry points: sql_training_jobs.c; the user's
+ * view: README, Asynchronous training).
  *
- * A job is a row of query_perf_ml.training_job_store plus one dynamic
- * background worker, registered from the submitting backend (no
- * shared_preload_libraries needed: the worker's entry point is looked up in
- * the library by name).  The design keeps every job in one of two cases —
- * its worker is alive, or its outcome is recorded — and makes the
- * remaining case (the worker died without recording) detectable:
- *
- *  - Submission inserts the row (as the extension owner) and registers the
- *    worker in the caller's transaction, waits until the postmaster has
- *    forked it and stores its pid.  No free slot is an ERROR that rolls the
- *    row back: a job is never queued without a worker.
- *  - The worker first waits on the submitting transaction's xid lock, so
- *    it can only see the row once the submitter committed; if the
- *    submitter rolled back (or cancelled the job first) the claim finds no
- *    'queued' row and the worker exits having done nothing.
- *  - A job runs as its role (the submitter's current user, or for a
- *    retraining the model's creator) from connection to commit: the worker
- *    connects as that role (BackgroundWorkerInitializeConnectionByOid), so
- *    session user, current user and the user every deferred trigger and
- *    commit-time action of the source's code sees are that role, and the
- *    server gives the worker nothing the role could not do in a session of
- *    its own.  (Connecting as a superuser and switching to the role with
- *    SECURITY_LOCAL_USERID_CHANGE, as 1.1 did, ran the source's deferred
- *    triggers as that superuser at commit; SET SESSION AUTHORIZATION would
- *    have left RESET SESSION AUTHORIZATION to the source's code.)  pg_cron
- *    connects each job as its owner for the same reason.  The price:
- *    PostgreSQL 15 refuses background worker connections of NOLOGIN roles
- *    (BGWORKER_BYPASS_ROLELOGINCHECK is 17's), so, like pg_cron, a job
- *    needs a role that can log in and connect to the database; submission
- *    checks that, and SET ROLE to a group role then train_model_async is
- *    refused rather than run as the session user.  Writes to the
- *    extension's tables go through qpm_owner_begin (catalog.c), the one
- *    gateway that runs as the extension owner, with search_path pinned and
- *    as a security-restricted operation; the worker's own search_path is
- *    pinned to pg_catalog, pg_temp too.  Training goes through SQL-level
- *    train_model(), so EXECUTE on train_model and the source's privileges
- *    are checked exactly as for a synchronous call.  The job row is set to
- *    'done' in the same transaction that stores the model: a model exists
- *    if and only if its job is done.
- *  - Caps: at most query_perf_ml.max_training_jobs_per_role queued or
- *    running jobs of one role, max_training_jobs in all, so one role cannot
- *    take every worker slot.  A role's submissions are serialized by a
- *    transaction lock of that role (on the extension object, with a
- *    sub-id SQL cannot reach, so only the role's own open submission
- *    blocks it), and counted as committed rows with a live worker plus the
- *    submitter's own; the global count is of live training worker
- *    processes, which exist before their submitters commit, under a lock
- *    held only until the new worker has a process.
- *  - Any ERROR is caught, the transaction aborted, and the outcome recorded
- *    in a new transaction: 'cancelled' for a query cancel (cancel_training
- *    sends SIGINT), otherwise 'failed' with the message and SQLSTATE.
- *    SIGTERM (shutdown, pg_terminate_backend) is turned into a cancel too,
- *    so a terminated job is recorded 'failed' instead of left 'running'.
- *  - A worker that dies anyway (crash, FATAL at connection) leaves a
- *    queued/running row whose pid is no longer a training worker: the view
- *    reports it 'failed' at once (training_job_live) and the launcher, when
- *    preloaded, or cancel_training writes that down.
- *
- * Progress: xgb_train.c calls qpm_training_progress_hook after each
- * boosting round or forest chunk; the worker puts it into its
- * pg_stat_activity query text, which training_job_live reads back (the job
- * row itself cannot change before the training transaction commits).
+ * A job is a row of training_job_store plus one dynamic worker registered by
+ * the submitter (no preload: the entry point is looked up by name).  Every
+ * job's worker is alive or its outcome recorded; the rest, a worker dead
+ * without recording, is detectable:
+ *  - Submission inserts the row (as the extension owner), registers the
+ *    worker in the caller's transaction and stores its pid.  No free slot is
+ *    an ERROR that rolls the row back: no job is queued without a worker.
+ *  - The worker first waits on the submitter's xid lock, so it sees the row
+ *    only once committed; after a rollback (or a cancel) its claim finds no
+ *    'queued' row and it exits.
+ *  - A job runs as its role (the submitter's current user; for a retraining
+ *    the model's creator) from connection to commit, as pg_cron's jobs do
+ *    (why, and the price for NOLOGIN roles: at the connection in
+ *    qpm_training_worker_main).  Catalog writes go through qpm_owner_begin
+ *    (catalog.c); the worker's search_path is pg_catalog, pg_temp;
+ *    train_model() is called through SQL, so privileges are checked as for a
+ *    synchronous call.  The row becomes 'done' in the transaction storing
+ *    the model: a model exists if and only if its job is done.
+ *  - Caps (max_training_jobs_per_role, max_training_jobs) keep one role from
+ *    taking every slot.  A role's submissions are serialized by a
+ *    transaction lock of that role (on the extension object, a sub-id SQL
+ *    cannot reach) and count committed rows with a live worker plus its own;
+ *    the global count is of live workers, which exist before their
+ *    submitters commit, under a lock held until the new worker has a
+ *    process.
+ *  - Any ERROR is caught, aborted, and recorded in a new transaction:
+ *    'cancelled' for a query cancel (cancel_training sends SIGINT), else
+ *    'failed' with message and SQLSTATE; SIGTERM becomes a cancel, so a
+ *    terminated job is not left 'running'.
+ *  - A worker that dies anyway (crash, FATAL at connection) leaves a row
+ *    whose pid is no training worker: training_job_live reports it 'failed'
+ *    at once; the launcher or cancel_training writes that down.
  */
 #include "postgres.h"
 
@@ -106,12 +75,32 @@
 
 #include "core/policy.h"
 #include "catalog.h"
-#include "options.h"
-#include "qpm_settings.h"
-#include "source_reader.h"
 #include "sql_common.h"
 #include "xgb_train.h"
 #include "qpm_worker.h"
+
+int			qpm_max_training_jobs = 4;
+int			qpm_max_training_jobs_per_role = 2;
+
+/* The caps on queued and running jobs (superuser-only, query_perf_ml.c's banner). */
+void
+qpm_training_jobs_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.max_training_jobs",
+							"Most training jobs queued or running at once, all roles together.",
+							"Range 0 to 1024; 0 turns train_model_async and retraining off.",
+							&qpm_max_training_jobs,
+							4, 0, 1024,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.max_training_jobs_per_role",
+							"Most training jobs queued or running at once for one role.",
+							"Range 0 to 1024.",
+							&qpm_max_training_jobs_per_role,
+							2, 0, 1024,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
 
 /* Sub-ids of the submission locks on the extension object (see the banner). */
 #define JOB_LOCK_ALL 1
@@ -544,7 +533,12 @@ job_elapsed_s(void)
 	return INSTR_TIME_GET_DOUBLE(now);
 }
 
-/* qpm_training_progress_hook: a new fit starts when the count goes down. */
+/*
+ * qpm_training_progress_hook (xgb_train.c calls it per boosting round or
+ * forest chunk): into the worker's pg_stat_activity text, which
+ * training_job_live reads, since the job row cannot change before the
+ * training commits.  A new fit starts when the count goes down.
+ */
 static void
 job_progress(const char *algorithm, int done, int total, double elapsed_ms)
 {
@@ -814,7 +808,19 @@ qpm_training_worker_main(Datum arg)
 	pqsignal(SIGTERM, qpm_worker_sigterm);
 	pqsignal(SIGINT, StatementCancelHandler);
 	BackgroundWorkerUnblockSignals();
-	/* As the job's role, from the start (see the banner). */
+	/*
+	 * As the job's role, from connection to commit: the source's deferred
+	 * triggers and commit-time actions see that role, and the worker can do
+	 * nothing the role could not in a session of its own.  Connecting as a
+	 * superuser and switching with SECURITY_LOCAL_USERID_CHANGE, as 1.1 did,
+	 * ran the source's deferred triggers as that superuser at commit; SET
+	 * SESSION AUTHORIZATION would have left RESET SESSION AUTHORIZATION to
+	 * the source's code.  The price: PostgreSQL 15 refuses background worker
+	 * connections of NOLOGIN roles (BGWORKER_BYPASS_ROLELOGINCHECK is 17's),
+	 * so submission checks that the role can log in and connect
+	 * (role_cannot_connect), and SET ROLE to a group role then
+	 * train_model_async is refused rather than run as the session user.
+	 */
 	BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
 	pgstat_report_appname("query_perf_ml training");

@@ -1,53 +1,42 @@
 /*
- * worker_launcher.c — the query_perf_ml background worker ("launcher") and
- * the settings of background processing.
+ * worker_launcher.c — the background worker ("launcher") and its settings.
  *
- * With shared_preload_libraries = '..., query_perf_ml' one static worker is
- * registered.  It stays unconnected while there is nothing to do
- * (snapshot_interval = 0 and auto_retrain = off; a reload can enable
- * either), then connects to query_perf_ml.database as the bootstrap
- * superuser and runs, each on its own schedule:
- *
+ * Preloaded, one static worker is registered.  Idle and unconnected while
+ * snapshot_interval = 0 and auto_retrain is off (a reload can change
+ * either), it connects to query_perf_ml.database as the bootstrap superuser
+ * and runs, each on its own schedule:
  *  - every snapshot_interval: snapshot() then purge_history();
  *  - every auto_retrain_interval, with auto_retrain on: for each active
- *    model that prediction_accuracy() flags drifted, a training job
- *    (training_jobs.c) that retrains it with its algorithm, options, feature set and
- *    source, as the role that created it, and keeps the new version only
- *    if it is better (see train_and_record there).
+ *    model prediction_accuracy() flags drifted, a training job
+ *    (training_jobs.c) retraining it with its algorithm, options, feature
+ *    set and source, as the role that created it, keeping the new version
+ *    only if better (train_and_record there).
  *
  * Security.  The launcher is a superuser session in a database whose owner
  * need not be one, so nothing it runs may depend on anything a user can
  * change: its search_path is pinned to pg_catalog, pg_temp right after it
- * connects (ALTER DATABASE ... SET search_path must not put a user's
- * count() in front of pg_catalog's), every name in its SQL is qualified,
- * and it runs no user code itself: a retraining is a job that connects as
- * the model's creator (training_jobs.c).  The source of a retraining is
- * model_store.source_relation, the relation the version was trained on,
- * never a name read from a table and resolved in some search_path: a
- * model without one (imported, trained before 1.2 on a source that no
- * longer resolves) is skipped, and so is one whose relation no longer has
- * the qualified name it was trained under (a dropped relation's OID, kept
- * by the regclass column, could name another relation later or after a
- * restore).  Job caps apply to retrainings too: a full cap, or a role
- * that cannot log in, is logged and the model retried at the next check.
+ * connects (ALTER DATABASE ... SET search_path must not bring a user's
+ * count()), every name in its SQL is qualified, and it runs no user code
+ * itself.  A retraining's source is model_store.source_relation, never a
+ * name read from a table: a model without one (imported, or trained before
+ * 1.2 on a source that no longer resolves) is skipped, and so is one whose
+ * relation lost the qualified name it was trained under (a dropped
+ * relation's OID, kept by the regclass column, could name another relation
+ * later or after a restore).  A full job cap or a role that cannot log in is
+ * logged, the model retried at the next check.
  *
- * Conventions (pg_cron, PoWA): signals set before they are unblocked;
- * SIGHUP rereads the configuration; SIGTERM ends the worker with exit code
- * 0, between steps or by cancelling the step in progress at its next
- * interrupt check (a retraining runs in its own job worker, so steps are
- * short);
- * latch waits with WL_EXIT_ON_PM_DEATH.  Each step runs in its own
- * transaction inside PG_TRY: an ERROR is copied, logged at LOG, the
- * transaction aborted and the error state flushed, so one bad cycle never
- * kills the worker; repeated failures double the delay up to an hour.  A
- * database without the extension (or without pg_stat_statements) is
- * logged once and checked again every 10 seconds (and at once after a
- * configuration reload).  Nothing is done during
- * recovery: the worker is started only once recovery has finished
- * (BgWorkerStart_RecoveryFinished) and every step checks
- * RecoveryInProgress() anyway.  bgw_restart_time is 60 s: a worker that
- * dies (e.g. the configured database does not exist) is retried once a
- * minute, never in a tight loop.
+ * Conventions (pg_cron's): signals set before they are unblocked; SIGHUP
+ * rereads the configuration; SIGTERM ends the worker with exit code 0,
+ * between steps or by cancelling the step in progress at its next interrupt
+ * check (retrainings run in job workers, so steps are short); latch waits
+ * with WL_EXIT_ON_PM_DEATH.  Each step runs in its own transaction inside
+ * PG_TRY: an ERROR is logged at LOG, the transaction aborted, the error
+ * state flushed: one bad cycle never kills the worker; repeated failures
+ * double the delay up to an hour.  A database without the extension (or
+ * pg_stat_statements) is logged once, checked every 10 s and at once after a
+ * reload.  Nothing runs in recovery (BgWorkerStart_RecoveryFinished; each
+ * step checks RecoveryInProgress()).  bgw_restart_time is 60 s: a dying
+ * worker is retried once a minute, not in a tight loop.
  */
 #include "postgres.h"
 

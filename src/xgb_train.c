@@ -22,9 +22,9 @@
  *    name here is a fixed string and values are validated in options.c.
  *
  * Memory.  XGBoost allocates outside palloc's accounting, so train_model
- * checks an estimate of its footprint against query_perf_ml.max_training_memory
- * before calling it.  Per fit of n rows of p features, T trees of at most
- * N = qpm_tree_node_bound(depth, n) nodes:
+ * checks an estimate of its footprint against max_training_memory first.
+ * Per fit of n rows of p features, T trees of at most N =
+ * qpm_tree_node_bound(depth, n) nodes:
  *   qpm_xgb_data_bytes:
  *     16 MB (libxgboost, libgomp, libstdc++ once loaded)
  *   + n (32 p + 64)      DMatrix entries, our float copy, bin index,
@@ -34,25 +34,66 @@
  *   + N T 200 (boosting) the trees: XGBoost's booster holds all rounds,
  *                        their text dump, our flat forest, its walker copy
  *   + N T 96 (forest)    chunks of 16 trees in XGBoost, all in ours twice
- * fitted to the peak RSS test/bench/train_memory.sh measures (XGBoost
- * 1.7.4, p = 12, 20 000 to 200 000 rows) so that it is never below it:
- * 1.1 to 1.5 times the measurement for trees of depth 6 to 10, 1.8 to 3.7
- * times for depth 14 and 18, whose node count rarely reaches the bound.  Threads are capped by
- * query_perf_ml.max_training_threads, which only a superuser can raise
- * (training_threads is any user's).
+ * never below the peak RSS test/bench/train_memory.sh measures (XGBoost
+ * 1.7.4, p = 12; ratios in the README).  Threads are capped by
+ * max_training_threads (superuser-only; training_threads is any user's).
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "utils/guc.h"
 
 #include "core/forest.h"
-#include "qpm_pg.h"
+#include "options.h"
 #include "xgb_api.h"
+#include "xgb_train.h"
+
+int			qpm_training_threads = 1;
+bool		qpm_training_progress = true;
+int			qpm_max_training_memory_kb = 1024 * 1024;
+int			qpm_max_training_threads = 4;
+
+/* Training settings; max_* are superuser-only (query_perf_ml.c's banner). */
+void
+qpm_training_init(void)
+{
+	DefineCustomIntVariable("query_perf_ml.training_threads",
+							"Threads XGBoost may use while training a tree model.",
+							"Range 1 to 64, used up to query_perf_ml.max_training_threads.  "
+							"Used only during train_model; predictions are single-threaded.",
+							&qpm_training_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("query_perf_ml.training_progress",
+							 "Report the progress of long trainings as NOTICEs.",
+							 "A NOTICE every 5 seconds with the trees done and the time spent.",
+							 &qpm_training_progress,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.max_training_memory",
+							"Most memory one training may use, XGBoost's estimated share included.",
+							"Range 1 MB to 2 TB.  Bounds maintenance_work_mem and the max_rows option: "
+							"rows beyond it are sampled, larger explicit requests are refused.",
+							&qpm_max_training_memory_kb,
+							1024 * 1024, 1024, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("query_perf_ml.max_training_threads",
+							"Most threads a training may use, whatever training_threads says.",
+							"Range 1 to 64.",
+							&qpm_max_training_threads,
+							4, 1, 64,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
 
 #define RF_CHUNK_TREES 16
 #define PROGRESS_INTERVAL_MS 5000.0

@@ -25,4 +25,11 @@ typedef void (*qpm_training_progress_hook_type) (const char *algorithm, int done
 												 int total, double elapsed_ms);
 extern qpm_training_progress_hook_type qpm_training_progress_hook;
 
+/* Training settings, defined by qpm_training_init; max_* are superuser-only limits. */
+extern int	qpm_training_threads;
+extern bool qpm_training_progress;
+extern int	qpm_max_training_memory_kb;
+extern int	qpm_max_training_threads;
+void		qpm_training_init(void);
+
 #endif

@@ -3,10 +3,9 @@
  * counts keywords, operators and parameters (feature 12 of pgss/1 and the
  * text features of pgss/2).
  *
- * This is a tokenizer, not a parser.  It follows just enough of
- * PostgreSQL's lexer (src/backend/parser/scan.l) to tell keywords from the
- * text that only looks like them:
- *
+ * A tokenizer, not a parser: it follows just enough of PostgreSQL's lexer
+ * (src/backend/parser/scan.l) to tell keywords from text that only looks
+ * like them:
  *   'string'     with '' escapes; E'string' also with backslash escapes
  *                (E only when it stands alone: "de'x'" is not an E-string)
  *   "ident"      with "" escapes
@@ -19,31 +18,25 @@
  *                - is not part of the operator unless the run holds one of
  *                ~ ! @ # ^ & | ` ? % (so "x=-1" is "=" then "-")
  *
- * Standard strings take backslashes literally, as with
- * standard_conforming_strings = on (the default since 9.1).  Words are runs
- * of identifier characters (letters, digits, _, $ and every byte >= 0x80,
- * which covers UTF-8) and only whole words are compared, so "joined",
- * "my_join" and "over_limit" do not count.  A word starting with a digit
- * ("1union") is one glued token and counts for nothing; PostgreSQL 15+
- * rejects such trailing junk anyway.
- *
- * Two-token patterns look at the next significant token only (whitespace
- * and comments between them do not matter, anything else breaks them):
- * GROUP BY, ORDER BY (WITHIN GROUP (ORDER BY x) counts one ORDER BY, no
- * GROUP BY), an aggregate name followed by "(", IN followed by "(", and
- * AS [NOT] MATERIALIZED followed by "(" (a CTE).  The statement kind is
- * the first word, skipping opening parentheses; after a leading WITH it is
- * the first SELECT / VALUES / TABLE / INSERT / UPDATE / DELETE / MERGE at
- * the WITH's parenthesis depth.
+ * Standard strings take backslashes literally (standard_conforming_strings,
+ * on since 9.1).  Words are runs of identifier characters (letters, digits,
+ * _, $, every byte >= 0x80, so UTF-8) compared whole: "joined", "my_join",
+ * "over_limit" do not count; "1union" is one glued token counting for
+ * nothing (PostgreSQL 15+ rejects such junk anyway).  Two-token patterns
+ * look at the next significant token (only whitespace and comments may come
+ * between): GROUP BY, ORDER BY (WITHIN GROUP (ORDER BY x) is one ORDER BY,
+ * no GROUP BY), an aggregate name then "(", IN then "(", AS [NOT]
+ * MATERIALIZED then "(" (a CTE).  The statement kind is the first word after
+ * opening parentheses; after a leading WITH, the first SELECT / VALUES /
+ * TABLE / INSERT / UPDATE / DELETE / MERGE at the WITH's depth.
  *
  * The input is fuzzed: every read is bounds-checked against len, NUL is an
- * ordinary byte, and an unterminated quote or comment simply runs to the
- * end.  The scan is one forward pass that never allocates.  It stays
- * linear even for dollar quotes: a close attempt at a '$' compares only as
- * far as the bytes match the tag, and tags contain no '$', so the bytes it
- * reads are ones the search would step over anyway.  Counts saturate at
- * INT_MAX instead of overflowing.  pgss/1's query_complexity is computed
- * from these counts with exactly its 1.0 rules (its unit tests are kept).
+ * ordinary byte, an unterminated quote or comment runs to the end.  One
+ * forward pass, no allocation, linear even for dollar quotes: a close
+ * attempt at '$' compares only while bytes match the tag, and tags hold no
+ * '$', so it reads only bytes the search would step over anyway.  Counts
+ * saturate at INT_MAX.  pgss/1's query_complexity keeps exactly its 1.0
+ * rules (its unit tests are kept).
  */
 #include <limits.h>
 #include <stddef.h>

@@ -1,67 +1,35 @@
 /*
- * serialize.c — the model blob: a versioned, checksummed, portable encoding.
- *
- * Layout (the authoritative description; serialize.h summarizes it):
- *
- *   header, 32 bytes, integers little-endian
- *     0  magic "QPMM"                      4
- *     4  format version         u16        (QPM_BLOB_FORMAT_VERSION)
- *     6  algorithm              u16        (QpmAlgorithm)
- *     8  feature set id         u16
- *    10  feature set version    u16
- *    12  n_features             u16        (= the feature set's count)
- *    14  reserved               u16        0
- *    16  payload length         u32        (= blob length - 32)
- *    20  crc-32 of the payload  u32        (zlib's crc32)
- *    24  reserved               8 bytes    0
- *   payload, doubles as IEEE-754 bit patterns in a little-endian u64,
- *   floats likewise in a u32, signed integers two's complement
- *     interval   level, resid_lo, resid_hi                    3 x f64
- *     transform  clip_lo_pct, clip_hi_pct f64, standardize u8,
- *                per feature: impute, clip_lo, clip_hi f64, log1p u8,
- *                center, scale f64                      17 + 41 n bytes
- *     algorithm section, chosen by the header's algorithm:
- *       QPM_ALG_LINEAR  intercept, coef[n_features]       (1 + n) x f64
- *       QPM_ALG_GRADIENT_BOOSTING, QPM_ALG_RANDOM_FOREST (forest.h):
- *         n_trees T, n_nodes N u32, n_features (= n), algorithm u16,
- *         base_score f32, tree_offset[T + 1] u32,
- *         per node: left, right, feature i32, default_left u8,
- *         value, cover, gain f32            16 + 4 (T + 1) + 25 N bytes
+ * serialize.c — the model blob: a versioned, checksummed, portable encoding
+ * (field by field in serialize.h).
  *
  * Every field is written byte by byte, never by copying a struct, so the
  * blob is the same on every compiler, padding rule and endianness, and a
  * model trained on one server loads on any other.
  *
- * Deserialization trusts nothing.  It checks the header, the length and the
- * checksum, then reads the payload through a bounds-checked cursor and
- * validates every value (qpm_model_validate in model.c, the rules that
- * import_model applies too): a crafted blob can carry a correct checksum, and a
- * NaN coefficient or a zero scale would otherwise surface as wrong
- * predictions much later.  The encoding is canonical (reserved bytes zero,
- * flags 0 or 1, no slack), so a blob that parses re-serializes to exactly
- * the same bytes; the fuzz target asserts that.  The model is built in a
- * local and copied out only on success, so *out is untouched on error.
- *
- * Adding an algorithm means a case in each switch on the algorithm: its
- * section size, writer and reader; the header and the shared interval and
- * transform sections stay as they are.
+ * Deserialization trusts nothing: header, length and checksum, then a
+ * bounds-checked cursor, then every value (qpm_model_validate in model.c,
+ * the rules import_model applies too), because a crafted blob can carry a
+ * correct checksum, and a NaN coefficient or a zero scale would surface as
+ * wrong predictions much later.  The encoding is canonical (reserved bytes
+ * zero, flags 0 or 1, no slack): a blob that parses re-serializes to the
+ * same bytes (the fuzz target asserts it).  The model is built in a local
+ * and copied out only on success, so *out is untouched on error.
+ * Serialize validates too: it never writes a blob deserialize would refuse.
  *
  * The forest is the one variable-length section.  Its counts are checked
- * against the limits in forest.h and against the bytes actually present
- * before anything is allocated, so a crafted count cannot make the reader
- * allocate more than the blob's own size implies.  The forest is then
- * allocated with qpm_alloc (the caller's memory context in the server),
- * read, and accepted only if qpm_forest_validate passes: the walker relies
- * on it.  On any later failure it is freed before returning, so an error
- * never leaks it; on success the caller owns it (see serialize.h).
- * Serialize validates the forest too, so it never writes a blob that
- * deserialize would refuse.  Node covers and gains are stored for
- * explanations and importance (shap.c); prediction never reads them.
- * The forest head repeats the header's feature count and algorithm
- * inside the checksummed payload: the header itself is not checksummed,
- * and the two tree algorithms share this section, so
- * without the copy a single flipped header bit would relabel a gradient
- * boosting model as a random forest unnoticed.
+ * against forest.h's limits and the bytes present before anything is
+ * allocated, so a crafted count cannot allocate more than the blob's size
+ * implies; it is allocated with qpm_alloc (the caller's memory context in
+ * the server), accepted only if qpm_forest_validate passes (the walker
+ * relies on it), freed on any later failure, the caller's on success.
+ * Covers and gains are stored for shap.c; prediction never reads them.
+ * The forest head repeats the header's feature count and algorithm inside
+ * the checksummed payload: the header is not checksummed and both tree
+ * algorithms share the section, so one flipped header bit would otherwise
+ * relabel a gradient boosting model as a random forest unnoticed.
+ *
+ * Adding an algorithm means a case in each switch on the algorithm (section
+ * size, writer, reader); header, interval and transform sections stay.
  *
  * QPM_FUZZ_SKIP_CRC: defined only when building the fuzz target, it makes
  * deserialize accept a checksum mismatch so random inputs can reach the

@@ -1,14 +1,33 @@
 /*
  * serialize.h — the model blob stored in query_perf_ml.model_store.
  *
- * Layout (all integers and doubles little-endian):
- *   header (32 bytes): magic "QPMM", format version u16, algorithm u16,
- *     feature set id u16, feature set version u16, n_features u16,
- *     reserved u16 (0), payload length u32, crc32 of payload u32,
- *     reserved 8 bytes (0)
- *   payload: interval, transform, then the algorithm's parameters: the
- *     linear coefficients, or for tree models the flat forest (forest.h)
- *     (field by field in serialize.c's banner).
+ * Layout (the authoritative description):
+ *
+ *   header, 32 bytes, integers little-endian
+ *     0  magic "QPMM"                      4
+ *     4  format version         u16        (QPM_BLOB_FORMAT_VERSION)
+ *     6  algorithm              u16        (QpmAlgorithm)
+ *     8  feature set id         u16
+ *    10  feature set version    u16
+ *    12  n_features             u16        (= the feature set's count)
+ *    14  reserved               u16        0
+ *    16  payload length         u32        (= blob length - 32)
+ *    20  crc-32 of the payload  u32        (zlib's crc32)
+ *    24  reserved               8 bytes    0
+ *   payload, doubles as IEEE-754 bit patterns in a little-endian u64,
+ *   floats likewise in a u32, signed integers two's complement
+ *     interval   level, resid_lo, resid_hi                    3 x f64
+ *     transform  clip_lo_pct, clip_hi_pct f64, standardize u8,
+ *                per feature: impute, clip_lo, clip_hi f64, log1p u8,
+ *                center, scale f64                      17 + 41 n bytes
+ *     algorithm section, chosen by the header's algorithm:
+ *       QPM_ALG_LINEAR  intercept, coef[n_features]       (1 + n) x f64
+ *       QPM_ALG_GRADIENT_BOOSTING, QPM_ALG_RANDOM_FOREST (forest.h):
+ *         n_trees T, n_nodes N u32, n_features (= n), algorithm u16,
+ *         base_score f32, tree_offset[T + 1] u32,
+ *         per node: left, right, feature i32, default_left u8,
+ *         value, cover, gain f32            16 + 4 (T + 1) + 25 N bytes
+ *
  * Deserialization verifies every header field, the length, the checksum
  * and every value's range before returning a model: a truncated or
  * corrupted blob is an error, never a crash or a wrong answer.

@@ -1,44 +1,42 @@
 /*
  * shap.c — SHAP values and feature importance for the core's models.
  *
- * TreeSHAP.  For one tree and one input, the SHAP value of feature j is
- * the Shapley value of j in the game v(S) = E[tree(x) | x_S], where the
- * expectation over the features outside S is taken the path-dependent
- * way: at a split on a feature outside S both children are followed,
- * weighted by their share of the parent's training cover.  Algorithm 2 of
- * Lundberg, Erion & Lee (2018) computes all Shapley values in one
- * recursion over the tree, in O(leaves x depth^2): it carries the "unique
- * path" of features split on from the root, each with the fraction of
- * covers that flows down the path when the feature is absent
+ * TreeSHAP.  For one tree and input, feature j's SHAP value is its Shapley
+ * value in the game v(S) = E[tree(x) | x_S], the expectation over features
+ * outside S taken the path-dependent way: at a split on a feature outside S
+ * both children are followed, weighted by their share of the parent's
+ * training cover.  Lundberg, Erion & Lee (2018)'s Algorithm 2 computes all
+ * of them in one recursion over the tree, in O(leaves x depth^2): it carries
+ * the "unique path" of features split on from the root, each with the
+ * fraction of covers that flows down the path when the feature is absent
  * (zero_fraction) and whether x itself follows it (one_fraction), plus the
- * permutation weights (pweight) of every subset size; a feature met twice
- * is first unwound from the path and re-extended with the product of its
- * fractions.  At a leaf, each feature on the path gets
- * (one - zero) x leaf value x the weight sum with that feature unwound.
+ * permutation weights (pweight) of every subset size; a feature met twice is
+ * first unwound from the path and re-extended with the product of its
+ * fractions.  At a leaf, each feature on the path gets (one - zero) x leaf
+ * value x the weight sum with that feature unwound.
  *
- * This is XGBoost's own implementation (RegTree::CalculateContributions,
- * tree_model.cc), the same recursion with the same conventions: a NaN
- * input follows the node's default child, inputs are compared as floats
- * (`x < threshold` goes left), the expected value of a tree is the
- * cover-weighted mean of its leaves computed bottom-up with the node's own
- * cover as denominator.  It runs in double rather than float, so it agrees
- * with XGBoost to float rounding, not bit for bit (test_shap.c measures
- * it), and bias + sum of contributions equals the exact sum of the leaves
- * on the path; the walker's float sum differs from that by rounding only.
+ * This is XGBoost's recursion (RegTree::CalculateContributions,
+ * tree_model.cc) with its conventions: a NaN input follows the node's
+ * default child, inputs are compared as floats (`x < threshold` goes left),
+ * the expected value of a tree is the cover-weighted mean of its leaves
+ * computed bottom-up with the node's own cover as denominator.  It runs in
+ * double rather than float, so it agrees with XGBoost to float rounding, not
+ * bit for bit (test_shap.c measures it), and bias + sum of contributions
+ * equals the exact sum of the leaves on the path; the walker's float sum
+ * differs from that by rounding only.
  *
- * A cold child with no cover carries zero weight down every path, so its
- * whole subtree contributes exactly 0 and is skipped; that also keeps
- * unwinding free of division by zero.  Splits need a positive cover whose
- * children's covers add up to it (true of every tree XGBoost grows): a
- * forest parsed from a dump without statistics, or with covers edited into
- * inconsistency (fractions above 1 make the weights cancel catastrophically),
- * is refused with a message, not explained wrongly.  Depth is bounded (QPM_SHAP_MAX_DEPTH) because the
- * recursion uses the C stack and the path buffer grows with depth squared;
- * trained trees are far shallower.
+ * A cold child (no cover) carries zero weight down every path, so its
+ * subtree contributes exactly 0 and is skipped, which keeps unwinding free
+ * of division by zero.  Splits need a positive cover whose children's covers
+ * add up to it (true of every tree XGBoost grows): a forest parsed from a
+ * dump without statistics, or with covers edited into inconsistency
+ * (fractions above 1 make the weights cancel catastrophically), is refused,
+ * not explained wrongly.  Depth is bounded (QPM_SHAP_MAX_DEPTH; trained
+ * trees are far shallower): the recursion uses the C stack and the path
+ * buffer grows with depth^2.
  *
- * Importance is the other, global, view: total split gain per feature
- * for trees, |coefficient| of the z-scored features for the linear model,
- * both normalized to sum to 1.
+ * Importance, the global view: total split gain per feature for trees,
+ * |coefficient| of the z-scored features for ridge, normalized to sum to 1.
  */
 #include <math.h>
 #include <stdarg.h>

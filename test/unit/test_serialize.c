@@ -6,7 +6,7 @@
  * exact-size heap copies so a sanitizer build catches any read past the
  * end.  The "crafted" cases patch a value and recompute the checksum, as an
  * attacker (or a bug elsewhere) could: the value checks must still refuse.
- * Offsets below mirror the layout documented in serialize.c's banner.
+ * Offsets below mirror the layout documented in serialize.h's banner.
  * Links with model.c and transform.c for the prediction round trip.
  * Forest models get the same treatment; every deserialized forest is
  * released, so the sanitizer build's leak check covers the error paths.
