@@ -622,15 +622,22 @@ qpm_query_shape(const char *text, size_t len, QpmQueryShape *sh)
 
 /* pgss/1's keyword count, from the shape; see the header. */
 int
+qpm_query_complexity_of_shape(const QpmQueryShape *sh)
+{
+	long long	count;
+
+	count = (long long) sh->joins + sh->group_bys + sh->order_bys + sh->distincts +
+		sh->set_ops + sh->windows;
+	if (sh->selects > 1)
+		count += sh->selects - 1;
+	return count > INT_MAX ? INT_MAX : (int) count;
+}
+
+int
 qpm_query_complexity(const char *text, size_t len)
 {
 	QpmQueryShape sh;
-	long long	count;
 
 	qpm_query_shape(text, len, &sh);
-	count = (long long) sh.joins + sh.group_bys + sh.order_bys + sh.distincts +
-		sh.set_ops + sh.windows;
-	if (sh.selects > 1)
-		count += sh.selects - 1;
-	return count > INT_MAX ? INT_MAX : (int) count;
+	return qpm_query_complexity_of_shape(&sh);
 }

@@ -58,5 +58,7 @@ void		qpm_query_shape(const char *text, size_t len, QpmQueryShape *shape);
  * the same pass (saturating at INT_MAX).
  */
 int			qpm_query_complexity(const char *text, size_t len);
+/* The same count from a shape already computed (pgss/2 tokenizes once). */
+int			qpm_query_complexity_of_shape(const QpmQueryShape *shape);
 
 #endif

@@ -28,6 +28,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "feature_set.h"
 #include "query_complexity.h"
@@ -182,8 +183,19 @@ target_mean_ms(const QpmStmtStats *s)
  * On a status other than OK, *target_ms is NAN; features are all NAN for
  * BAD_CALLS (per-call values are meaningless) and filled for BAD_TIME.
  */
+static QpmRowStatus stmt_features_v1(const QpmStmtStats *s, const QpmQueryShape *sh,
+									 double *features, double *target_ms);
+
 QpmRowStatus
 qpm_stmt_features(const QpmStmtStats *s, double *features, double *target_ms)
+{
+	return stmt_features_v1(s, NULL, features, target_ms);
+}
+
+/* pgss/1's values; sh: the query's shape when the caller has it (else NULL). */
+static QpmRowStatus
+stmt_features_v1(const QpmStmtStats *s, const QpmQueryShape *sh,
+				 double *features, double *target_ms)
 {
 	double		c = s->calls;
 	int			i;
@@ -209,8 +221,12 @@ qpm_stmt_features(const QpmStmtStats *s, double *features, double *target_ms)
 	features[F_MEAN_PLAN_TIME] = mean_plan_time(s->plans, s->total_plan_time);
 	features[F_CACHE_HIT_RATIO] = cache_hit_ratio(s->shared_blks_hit,
 												  s->shared_blks_read);
-	features[F_QUERY_COMPLEXITY] = s->query == NULL ? NAN :
-		(double) qpm_query_complexity(s->query, s->query_len);
+	if (s->query == NULL)
+		features[F_QUERY_COMPLEXITY] = NAN;
+	else if (sh != NULL)
+		features[F_QUERY_COMPLEXITY] = (double) qpm_query_complexity_of_shape(sh);
+	else
+		features[F_QUERY_COMPLEXITY] = (double) qpm_query_complexity(s->query, s->query_len);
 
 	if (target_ms != NULL)
 	{
@@ -238,9 +254,8 @@ jit_time(const QpmStmtStats *s)
 
 /* The query-text features: counts of one tokenizing pass, the kind one-hot. */
 static void
-text_features(const QpmStmtStats *s, double *f)
+text_features(const QpmStmtStats *s, const QpmQueryShape *sh, double *f)
 {
-	QpmQueryShape sh;
 	int			j;
 
 	if (s->query == NULL)
@@ -249,38 +264,45 @@ text_features(const QpmStmtStats *s, double *f)
 			f[j] = NAN;
 		return;
 	}
-	qpm_query_shape(s->query, s->query_len, &sh);
-	f[F2_TOKENS] = sh.tokens;
-	f[F2_SELECTS] = sh.selects;
-	f[F2_JOINS] = sh.joins;
-	f[F2_GROUP_BYS] = sh.group_bys;
-	f[F2_ORDER_BYS] = sh.order_bys;
-	f[F2_DISTINCTS] = sh.distincts;
-	f[F2_SET_OPS] = sh.set_ops;
-	f[F2_WINDOWS] = sh.windows;
-	f[F2_FUNCTIONS] = sh.functions;
-	f[F2_AGGREGATES] = sh.aggregates;
-	f[F2_LIMITS] = sh.limits;
-	f[F2_CTES] = sh.ctes;
-	f[F2_PREDICATES] = sh.predicates;
-	f[F2_PATTERN_MATCHES] = sh.pattern_matches;
-	f[F2_IN_LISTS] = sh.in_lists;
-	f[F2_PARAMS] = sh.params;
+	f[F2_TOKENS] = sh->tokens;
+	f[F2_SELECTS] = sh->selects;
+	f[F2_JOINS] = sh->joins;
+	f[F2_GROUP_BYS] = sh->group_bys;
+	f[F2_ORDER_BYS] = sh->order_bys;
+	f[F2_DISTINCTS] = sh->distincts;
+	f[F2_SET_OPS] = sh->set_ops;
+	f[F2_WINDOWS] = sh->windows;
+	f[F2_FUNCTIONS] = sh->functions;
+	f[F2_AGGREGATES] = sh->aggregates;
+	f[F2_LIMITS] = sh->limits;
+	f[F2_CTES] = sh->ctes;
+	f[F2_PREDICATES] = sh->predicates;
+	f[F2_PATTERN_MATCHES] = sh->pattern_matches;
+	f[F2_IN_LISTS] = sh->in_lists;
+	f[F2_PARAMS] = sh->params;
 	for (j = F2_KIND_SELECT; j <= F2_KIND_OTHER; j++)
 		f[j] = 0.0;
-	if (sh.kind == QPM_KIND_OTHER)
+	if (sh->kind == QPM_KIND_OTHER)
 		f[F2_KIND_OTHER] = 1.0;
 	else
-		f[F2_KIND_SELECT + (sh.kind - QPM_KIND_SELECT)] = 1.0;
+		f[F2_KIND_SELECT + (sh->kind - QPM_KIND_SELECT)] = 1.0;
 }
 
 /* pgss/1's values, then the rest; statuses as for pgss/1. */
 QpmRowStatus
 qpm_stmt_features_v2(const QpmStmtStats *s, double *features, double *target_ms)
 {
-	QpmRowStatus st = qpm_stmt_features(s, features, target_ms);
+	QpmQueryShape sh;
+	QpmRowStatus st;
 	double		c = s->calls;
 	int			j;
+
+	/* One tokenizing pass serves pgss/1's keyword count and the text features. */
+	if (s->query != NULL)
+		qpm_query_shape(s->query, s->query_len, &sh);
+	else
+		memset(&sh, 0, sizeof(sh));
+	st = stmt_features_v1(s, s->query != NULL ? &sh : NULL, features, target_ms);
 
 	if (st == QPM_ROW_BAD_CALLS)
 	{
@@ -299,6 +321,6 @@ qpm_stmt_features_v2(const QpmStmtStats *s, double *features, double *target_ms)
 	features[F2_JIT_TIME] = jit_time(s) / c;
 	features[F2_JIT_INLINING_SHARE] = s->jit_inlining_count / c;
 	features[F2_JIT_OPTIMIZATION_SHARE] = s->jit_optimization_count / c;
-	text_features(s, features);
+	text_features(s, &sh, features);
 	return st;
 }
