@@ -44,7 +44,7 @@ cd "$top"
 pg_inc=$("$QPM_PG_CONFIG" --includedir-server)
 status=0
 
-out=$(cppcheck -q --inline-suppr --error-exitcode=1 --std=c99 --max-configs=1 \
+out=$(cppcheck -q -j 2 --inline-suppr --error-exitcode=1 --std=c99 --max-configs=1 \
 	--enable=warning,style,portability,performance \
 	--suppress=variableScope --suppress=missingIncludeSystem --suppress=shadowFunction --suppress=toomanyconfigs \
 	-I src -I src/core -I "$pg_inc" src/*.c src/core/*.c 2>&1) || status=1
@@ -57,7 +57,13 @@ tidy() {	# tidy FILES... -- FLAGS
 }
 # the library version comes from the Makefile, as in the build
 version="-DQPM_LIBRARY_VERSION=\"$(sed -n 's/^EXTVERSION = //p' Makefile)\""
-out=$( { tidy src/core/*.c -- -std=gnu99 -Isrc/core; tidy src/*.c -- -std=gnu99 -Isrc -Isrc/core -I"$pg_inc" -D_GNU_SOURCE "$version"; } )
+# files in batches on both cores (each clang-tidy run is single-threaded)
+export checks pg_inc version
+export -f tidy
+out=$( {
+	printf '%s\n' src/core/*.c | xargs -n 6 -P 2 bash -c 'tidy "$@" -- -std=gnu99 -Isrc/core' _
+	printf '%s\n' src/*.c | xargs -n 6 -P 2 bash -c 'tidy "$@" -- -std=gnu99 -Isrc -Isrc/core -I"$pg_inc" -D_GNU_SOURCE "$version"' _
+} )
 if [ -n "$out" ]; then printf '%s\n' "$out"; status=1; fi
 echo "clang-tidy: $( [ -z "$out" ] && echo clean || echo findings ) (checks: $checks)"
 exit $status
