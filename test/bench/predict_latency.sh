@@ -131,7 +131,9 @@ done
 [ ${#libs[@]} -gt 1 ] && use_lib new
 
 p50() {	# p50 LOGPREFIX: median latency (ms) over every log file of the prefix
-	cat "$work"/"$1".* 2>/dev/null | awk '{ print $3 }' | sort -n |
+	# (a failed or skipped transaction has a word, not a number, as its time:
+	# left out, where sort -n would have counted it as 0)
+	cat "$work"/"$1".* 2>/dev/null | awk '$3 ~ /^[0-9]+$/ { print $3 }' | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", v[int((NR + 1) / 2)] / 1000; else printf "-" }'
 }
 cnt() { cat "$work"/"$1".* 2>/dev/null | wc -l; }
