@@ -24,25 +24,8 @@ QPM_SCRIPT=plan_accuracy
 . "$top/test/lib/cluster.sh"
 QPM_EXTRA_PACKAGES="python3-sklearn" qpm_install_deps
 scale=${1:-1.0}; statements=${2:-600}; repeats=${3:-5}; seeds=${4:-5}; wseed=${5:-1}
-QPM_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements,query_perf_ml'
-query_perf_ml.capture_plans = on
-query_perf_ml.capture_buffer = 50000"
-qpm_cluster_start
-work=$(mktemp -d /tmp/qpm_plan_accuracy.XXXXXX)
-trap 'qpm_cluster_stop; rm -rf "$work"' EXIT
-q() { psql -X -qAt -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
-
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-q "CREATE EXTENSION pg_stat_statements" >/dev/null
-q "CREATE EXTENSION query_perf_ml" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -f "$top/test/workload/workload.sql" -v scale="$scale" >/dev/null
-q "SELECT qpm_workload.script($statements, $repeats, $wseed)" >"$work/workload.sql"
-q "SELECT query_perf_ml.flush_plan_samples()" >/dev/null
-first=$(q "SELECT coalesce(max(sample_id), 0) + 1 FROM query_perf_ml.plan_samples")
-start=$(date +%s)
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -f "$work/workload.sql" >/dev/null
-echo "workload: $(( $(date +%s) - start )) s; flushed $(q "SELECT query_perf_ml.flush_plan_samples()") samples"
-echo "load average after the workload: $(cut -d' ' -f1-3 /proc/loadavg)"
+. "$top/test/lib/plan_workload.sh"
+qpm_plan_workload "$scale" "$statements" "$repeats" "$wseed"
 # The source: the workload's own statements (its tables), completed runs.
 q "CREATE TABLE bench_src AS SELECT p.sample_id, p.queryid, p.captured_at, p.exec_ms, p.total_cost, p.features
      FROM query_perf_ml.plan_samples p
